@@ -1,0 +1,281 @@
+package dev.tally.ingest;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tally.normalize.ParsedEvent;
+import dev.tally.platform.PayloadTooLargeException;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Parses request bodies without losing anything a client sent: numbers as exact decimals (from their literal
+ * text), duplicate keys noticed rather than silently overwritten, and each element's exact bytes kept so
+ * that what jsonb cannot hold is stored as received. Pure and thread-safe.
+ */
+public final class BodyParser {
+
+  /** PostgreSQL numeric (and so jsonb) holds at most this many digits before and after the point. */
+  private static final int PG_MAX_INTEGER_DIGITS = 131_072;
+  private static final int PG_MAX_FRACTION_DIGITS = 16_383;
+
+  private final JsonFactory factory;
+  private final int maxBatchSize;
+  private final JsonNodeFactory nodes = JsonNodeFactory.withExactBigDecimals(true);
+
+  public BodyParser(int maxBatchSize, int maxNestingDepth, int maxStringLength, int maxNumberLength) {
+    this.maxBatchSize = maxBatchSize;
+    this.factory = JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder()
+            .maxNestingDepth(maxNestingDepth)
+            .maxStringLength(maxStringLength)
+            .maxNumberLength(maxNumberLength)
+            .build())
+        .build();
+  }
+
+  public static boolean isNdjson(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    String type = contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+    return type.equals("application/x-ndjson") || type.equals("application/ndjson")
+        || type.equals("application/jsonl") || type.equals("application/x-jsonlines");
+  }
+
+  /** @throws PayloadTooLargeException when a batch holds more than the configured number of events */
+  public ParsedBody parse(byte[] body, String contentType) {
+    return isNdjson(contentType) ? parseNdjson(body) : parseJson(body);
+  }
+
+  /** Parses one stored element again (the recovery job and replays); never a batch. */
+  public ParsedBody.Element parseElement(byte[] raw) {
+    try (JsonParser parser = factory.createParser(raw)) {
+      JsonToken first = parser.nextToken();
+      if (first == null) {
+        return ParsedBody.Element.unparseable("empty", raw);
+      }
+      ParsedBody.Element element = readElement(parser, raw, first);
+      if (parser.nextToken() != null) {
+        return ParsedBody.Element.unparseable("unexpected data after the JSON value", raw);
+      }
+      return element;
+    } catch (IOException e) {
+      return ParsedBody.Element.unparseable(describe(e), raw);
+    }
+  }
+
+  private ParsedBody parseJson(byte[] body) {
+    try (JsonParser parser = factory.createParser(body)) {
+      JsonToken first = parser.nextToken();
+      if (first == null) {
+        return new ParsedBody.Unparseable("the body is empty; expected a JSON object or array");
+      }
+      ParsedBody result;
+      if (first == JsonToken.START_OBJECT) {
+        result = new ParsedBody.Single(readElement(parser, body, first));
+      } else if (first == JsonToken.START_ARRAY) {
+        List<ParsedBody.Element> elements = new ArrayList<>();
+        for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
+          if (elements.size() == maxBatchSize) {
+            throw tooMany();
+          }
+          elements.add(readElement(parser, body, token));
+        }
+        result = new ParsedBody.Batch(elements);
+      } else {
+        return new ParsedBody.Unparseable("expected a JSON object or array but the body is a JSON " + kind(first));
+      }
+      if (parser.nextToken() != null) {
+        return new ParsedBody.Unparseable("unexpected data after the JSON value; for one event per line send Content-Type: application/x-ndjson");
+      }
+      return result;
+    } catch (IOException e) {
+      return new ParsedBody.Unparseable("the body is not valid JSON: " + describe(e));
+    }
+  }
+
+  private ParsedBody parseNdjson(byte[] body) {
+    List<ParsedBody.Element> elements = new ArrayList<>();
+    int start = 0;
+    while (start <= body.length) {
+      int end = indexOf(body, (byte) '\n', start);
+      int lineEnd = end > start && body[end - 1] == '\r' ? end - 1 : end;
+      byte[] line = Arrays.copyOfRange(body, start, lineEnd);
+      if (!isBlank(line)) {
+        if (elements.size() == maxBatchSize) {
+          throw tooMany();
+        }
+        elements.add(parseElement(line));
+      }
+      start = end + 1;
+    }
+    return new ParsedBody.Batch(elements);
+  }
+
+  private ParsedBody.Element readElement(JsonParser parser, byte[] source, JsonToken first) throws IOException {
+    int start = (int) parser.currentTokenLocation().getByteOffset();
+    Faithfulness faithfulness = new Faithfulness();
+    List<String> duplicateKeys = new ArrayList<>();
+    JsonNode json = readValue(parser, first, faithfulness, duplicateKeys);
+    int end = (int) parser.currentLocation().getByteOffset();
+    byte[] raw = Arrays.copyOfRange(source, start, end);
+    boolean jsonbSafe = faithfulness.safe && duplicateKeys.isEmpty() && validUtf8(raw);
+    return new ParsedBody.Element(new ParsedEvent(json, duplicateKeys), null, raw, jsonbSafe);
+  }
+
+  /** Builds the tree; {@code topLevelDuplicates} is non-null only for the element's own object. */
+  private JsonNode readValue(JsonParser parser, JsonToken token, Faithfulness faithfulness, List<String> topLevelDuplicates)
+      throws IOException {
+    switch (token) {
+      case START_OBJECT -> {
+        ObjectNode object = nodes.objectNode();
+        Set<String> seen = new HashSet<>();
+        Set<String> duplicates = new LinkedHashSet<>();
+        for (JsonToken t = parser.nextToken(); t != JsonToken.END_OBJECT; t = parser.nextToken()) {
+          String key = parser.currentName();
+          faithfulness.checkText(key);
+          if (!seen.add(key)) {
+            duplicates.add(key);
+            faithfulness.safe = false;
+          }
+          object.set(key, readValue(parser, parser.nextToken(), faithfulness, null));
+        }
+        if (topLevelDuplicates != null) {
+          topLevelDuplicates.addAll(duplicates);
+        }
+        return object;
+      }
+      case START_ARRAY -> {
+        ArrayNode array = nodes.arrayNode();
+        for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
+          array.add(readValue(parser, t, faithfulness, null));
+        }
+        return array;
+      }
+      case VALUE_STRING -> {
+        String text = parser.getText();
+        faithfulness.checkText(text);
+        return nodes.textNode(text);
+      }
+      case VALUE_NUMBER_INT -> {
+        return nodes.numberNode(parser.getBigIntegerValue());
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        BigDecimal value = new BigDecimal(parser.getText());
+        faithfulness.checkNumber(value);
+        return nodes.numberNode(value);
+      }
+      case VALUE_TRUE -> {
+        return nodes.booleanNode(true);
+      }
+      case VALUE_FALSE -> {
+        return nodes.booleanNode(false);
+      }
+      case VALUE_NULL -> {
+        return nodes.nullNode();
+      }
+      default -> throw new JsonProcessingException("unexpected token " + token, parser.currentLocation()) {};
+    }
+  }
+
+  /** Tracks whether jsonb would store an element exactly as sent. */
+  private static final class Faithfulness {
+    boolean safe = true;
+
+    void checkText(String text) {
+      if (!safe) {
+        return;
+      }
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        if (c == '\u0000') {
+          safe = false; // jsonb rejects \u0000
+          return;
+        }
+        if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+          i++;
+        } else if (Character.isSurrogate(c)) {
+          safe = false; // an unpaired surrogate has no UTF-8 form
+          return;
+        }
+      }
+    }
+
+    void checkNumber(BigDecimal value) {
+      long integerDigits = (long) value.precision() - value.scale();
+      if (value.scale() > PG_MAX_FRACTION_DIGITS || integerDigits > PG_MAX_INTEGER_DIGITS) {
+        safe = false;
+      }
+    }
+  }
+
+  private PayloadTooLargeException tooMany() {
+    return new PayloadTooLargeException("the batch holds more than " + maxBatchSize + " events (tally.ingest.max-batch-size); nothing was stored");
+  }
+
+  private static String kind(JsonToken token) {
+    return switch (token) {
+      case VALUE_STRING -> "string";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+      case VALUE_TRUE, VALUE_FALSE -> "boolean";
+      case VALUE_NULL -> "null";
+      default -> token.name().toLowerCase(Locale.ROOT);
+    };
+  }
+
+  private static String describe(IOException e) {
+    String message = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
+    if (e instanceof JsonProcessingException jpe && jpe.getLocation() != null) {
+      message += " (line " + jpe.getLocation().getLineNr() + ", column " + jpe.getLocation().getColumnNr() + ")";
+    }
+    return message.length() > 300 ? message.substring(0, 300) + "…" : message;
+  }
+
+  private static boolean validUtf8(byte[] raw) {
+    try {
+      StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(raw));
+      return true;
+    } catch (CharacterCodingException e) {
+      return false;
+    }
+  }
+
+  private static int indexOf(byte[] bytes, byte wanted, int from) {
+    for (int i = from; i < bytes.length; i++) {
+      if (bytes[i] == wanted) {
+        return i;
+      }
+    }
+    return bytes.length;
+  }
+
+  private static boolean isBlank(byte[] line) {
+    for (byte b : line) {
+      if (b != ' ' && b != '\t' && b != '\r') {
+        return false;
+      }
+    }
+    return true;
+  }
+}

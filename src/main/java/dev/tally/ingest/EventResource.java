@@ -1,0 +1,87 @@
+package dev.tally.ingest;
+
+import dev.tally.inspect.EventQueries;
+import dev.tally.inspect.EventView;
+import dev.tally.platform.BadRequestException;
+import dev.tally.platform.BodyLimitFilter;
+import dev.tally.platform.TallyConfig;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
+/** POST /events (one event, a JSON array or NDJSON) and GET /events/{fingerprint}. */
+@Path("/events")
+public class EventResource {
+
+  @Inject IngestService ingest;
+  @Inject EventQueries queries;
+  @Inject TallyConfig config;
+
+  @POST
+  @Consumes(MediaType.WILDCARD)
+  @Produces(MediaType.APPLICATION_JSON)
+  @Operation(summary = "Ingest one event or a batch",
+      description = "Accepts any JSON: the raw body is stored first, then normalized into the canonical event. "
+          + "A JSON array or application/x-ndjson body is a batch and is answered 200 with one result per element.")
+  @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON, examples = {
+      @ExampleObject(name = "single", value = Examples.SINGLE_REQUEST),
+      @ExampleObject(name = "batch", value = Examples.BATCH_REQUEST)}))
+  @APIResponse(responseCode = "201", description = "New event stored",
+      content = @Content(examples = @ExampleObject(name = "accepted", value = Examples.ACCEPTED)))
+  @APIResponse(responseCode = "200", description = "A retry of a stored event (single), or a batch's results",
+      content = @Content(examples = {
+          @ExampleObject(name = "duplicate", value = Examples.DUPLICATE),
+          @ExampleObject(name = "batch", value = Examples.BATCH_RESPONSE)}))
+  @APIResponse(responseCode = "400", description = "Body is not JSON, or not an object or array; kept raw",
+      content = @Content(examples = @ExampleObject(name = "unparseable", value = Examples.UNPARSEABLE)))
+  @APIResponse(responseCode = "409", description = "Same eventId, different content; the stored event is unchanged",
+      content = @Content(examples = @ExampleObject(name = "conflict", value = Examples.CONFLICT)))
+  @APIResponse(responseCode = "413", description = "Body or batch over its limit; nothing stored (problem+json)")
+  @APIResponse(responseCode = "422", description = "Cannot be normalized; kept raw with every reason",
+      content = @Content(examples = @ExampleObject(name = "rejected", value = Examples.REJECTED)))
+  @APIResponse(responseCode = "503", description = "Database unavailable; nothing acknowledged, retry after Retry-After")
+  public Uni<Response> ingest(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
+    byte[] bytes = body == null ? new byte[0] : body;
+    int limit = config.ingest().maxBodyBytes();
+    if (bytes.length > limit) {
+      return Uni.createFrom().item(BodyLimitFilter.tooLarge(bytes.length, limit));
+    }
+    return ingest.ingest(bytes, contentType).map(EventResource::toResponse);
+  }
+
+  @GET
+  @Path("/{fingerprint}")
+  @Produces(MediaType.APPLICATION_JSON)
+  @Operation(summary = "Look up a canonical event by fingerprint",
+      description = "Returns the canonical event, the raw rows that resolved to it and the mapping version used.")
+  @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "event", value = Examples.EVENT_VIEW)))
+  @APIResponse(responseCode = "404", description = "No such event for this client")
+  public Uni<EventView> find(@PathParam("fingerprint") String fingerprint, @QueryParam("clientId") String clientId) {
+    if (clientId == null || clientId.isBlank()) {
+      throw new BadRequestException("clientId", "clientId is required: fingerprints are unique per client");
+    }
+    return queries.findEvent(clientId, fingerprint);
+  }
+
+  private static Response toResponse(IngestOutcome outcome) {
+    if (outcome instanceof IngestOutcome.Single single) {
+      return Response.status(single.result().httpStatus()).type(MediaType.APPLICATION_JSON).entity(single.result()).build();
+    }
+    return Response.ok(((IngestOutcome.Batch) outcome).result(), MediaType.APPLICATION_JSON).build();
+  }
+}

@@ -1,0 +1,111 @@
+package dev.tally.inspect;
+
+import dev.tally.normalize.CanonicalEvent;
+import dev.tally.platform.DatabaseFailures;
+import dev.tally.platform.NotFoundException;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Read-only queries behind the inspection endpoints. */
+@ApplicationScoped
+public class EventQueries {
+
+  private static final String FIND_EVENT = """
+      SELECT e.client_id, e.fingerprint, e.event_id, e.metric, e.amount, e.ts, e.raw_id, e.mapping_version, e.created_at,
+             ARRAY(SELECT r.id FROM raw_events r
+                    WHERE r.client_id = e.client_id AND r.fingerprint = e.fingerprint ORDER BY r.id) AS raw_ids
+        FROM events e
+       WHERE e.client_id = $1 AND e.fingerprint = $2""";
+
+  private static final String RAW_COLUMNS = """
+      SELECT id, received_at, client_id, content_type, status, payload::text, raw_body, reasons::text,
+             fingerprint, mapping_version, processed_at
+        FROM raw_events""";
+
+  @Inject Pool pool;
+
+  public Uni<EventView> findEvent(String clientId, String fingerprint) {
+    return pool.preparedQuery(FIND_EVENT).execute(Tuple.of(clientId, fingerprint))
+        .onFailure().transform(DatabaseFailures::classify)
+        .map(rows -> {
+          if (rows.size() == 0) {
+            throw new NotFoundException("no event with fingerprint " + fingerprint + " for client " + clientId);
+          }
+          return eventFrom(rows.iterator().next());
+        });
+  }
+
+  /** Newest first; {@code afterId} is exclusive. Filters are optional (null). */
+  public Uni<RawEventPage> listRaw(String clientId, String status, Long afterId, int limit) {
+    List<String> conditions = new ArrayList<>();
+    List<Object> params = new ArrayList<>();
+    if (clientId != null) {
+      params.add(clientId);
+      conditions.add("client_id = $" + params.size());
+    }
+    if (status != null) {
+      params.add(status);
+      conditions.add("status = $" + params.size());
+    }
+    if (afterId != null) {
+      params.add(afterId);
+      conditions.add("id < $" + params.size());
+    }
+    params.add(limit + 1);
+    String sql = RAW_COLUMNS
+        + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))
+        + " ORDER BY id DESC LIMIT $" + params.size();
+    return pool.preparedQuery(sql).execute(Tuple.tuple(params))
+        .onFailure().transform(DatabaseFailures::classify)
+        .map(rows -> {
+          List<RawEventView> items = new ArrayList<>(limit);
+          for (Row row : rows) {
+            if (items.size() == limit) {
+              return new RawEventPage(items, String.valueOf(items.get(limit - 1).id()));
+            }
+            items.add(rawFrom(row));
+          }
+          return new RawEventPage(items, null);
+        });
+  }
+
+  private static EventView eventFrom(Row row) {
+    CanonicalEvent event = new CanonicalEvent(
+        row.getString("client_id"),
+        row.getString("metric"),
+        row.getBigDecimal("amount").stripTrailingZeros(),
+        row.getOffsetDateTime("ts").toInstant(),
+        row.getString("event_id"));
+    List<Long> rawIds = new ArrayList<>();
+    for (Long id : row.getArrayOfLongs("raw_ids")) {
+      rawIds.add(id);
+    }
+    return new EventView(event.clientId(), row.getString("fingerprint"), event, row.getInteger("mapping_version"),
+        row.getLong("raw_id"), rawIds, row.getOffsetDateTime("created_at").toInstant());
+  }
+
+  private static RawEventView rawFrom(Row row) {
+    io.vertx.mutiny.core.buffer.Buffer body = row.getBuffer("raw_body");
+    OffsetDateTime processedAt = row.getOffsetDateTime("processed_at");
+    return new RawEventView(
+        row.getLong("id"),
+        row.getOffsetDateTime("received_at").toInstant(),
+        row.getString("client_id"),
+        row.getString("content_type"),
+        row.getString("status"),
+        row.getString("payload"),
+        body == null ? null : new String(body.getBytes(), StandardCharsets.UTF_8),
+        row.getString("reasons"),
+        row.getString("fingerprint"),
+        row.getInteger("mapping_version"),
+        processedAt == null ? null : processedAt.toInstant());
+  }
+}

@@ -1,0 +1,6 @@
+package dev.tally.inspect;
+
+import java.util.List;
+
+/** A page of raw records, newest first; {@code next} is the cursor for the following page, null at the end. */
+public record RawEventPage(List<RawEventView> items, String next) {}

@@ -1,0 +1,78 @@
+package dev.tally.inspect;
+
+import dev.tally.platform.BadRequestException;
+import dev.tally.platform.TallyConfig;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.Set;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
+/** GET /raw-events: raw records with status and rejection reasons, newest first, keyset-paginated. */
+@Path("/raw-events")
+public class RawEventResource {
+
+  static final Set<String> STATUSES = Set.of("pending", "accepted", "duplicate", "rejected", "conflict", "unparseable");
+
+  @Inject EventQueries queries;
+  @Inject TallyConfig config;
+
+  @GET
+  @Produces(MediaType.APPLICATION_JSON)
+  @Operation(summary = "List raw records",
+      description = "Newest first. Pass the previous page's next as after to continue; next is null on the last page.")
+  @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "page", value = InspectExamples.RAW_PAGE)))
+  @APIResponse(responseCode = "400", description = "A parameter is invalid (problem+json naming it)")
+  public Uni<RawEventPage> list(
+      @QueryParam("clientId") String clientId,
+      @QueryParam("status") String status,
+      @QueryParam("limit") String limit,
+      @QueryParam("after") String after) {
+    if (status != null && !STATUSES.contains(status)) {
+      throw new BadRequestException("status", "status must be one of " + String.join(", ", STATUSES.stream().sorted().toList()));
+    }
+    return queries.listRaw(blankToNull(clientId), status, cursor(after), pageSize(limit));
+  }
+
+  private int pageSize(String limit) {
+    int max = config.inspection().maxPageSize();
+    if (limit == null) {
+      return Math.min(config.inspection().defaultPageSize(), max);
+    }
+    try {
+      int size = Integer.parseInt(limit.strip());
+      if (size >= 1 && size <= max) {
+        return size;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new BadRequestException("limit", "limit must be an integer from 1 to " + max + " (tally.inspection.max-page-size)");
+  }
+
+  private static Long cursor(String after) {
+    if (after == null || after.isBlank()) {
+      return null;
+    }
+    try {
+      long id = Long.parseLong(after.strip());
+      if (id > 0) {
+        return id;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new BadRequestException("after", "after must be the next cursor of a previous page");
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value;
+  }
+}

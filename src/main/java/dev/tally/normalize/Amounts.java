@@ -1,0 +1,62 @@
+package dev.tally.normalize;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Exact decimal amounts: read from a JSON number's literal or a plain numeric string, never via a binary float. */
+final class Amounts {
+
+  static final int MAX_INTEGER_DIGITS = 18;
+  static final int MAX_FRACTION_DIGITS = 9;
+
+  private static final Pattern DECIMAL = Pattern.compile("[+-]?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+  private static final int MAX_TEXT_LENGTH = 100;
+
+  private Amounts() {}
+
+  /** The amount with trailing zeros stripped, or null after adding the reason to {@code errors}. */
+  static BigDecimal parse(String field, JsonNode value, List<FieldError> errors) {
+    BigDecimal amount = read(value);
+    if (amount == null) {
+      errors.add(invalid(field, value, "expected a decimal number or a numeric string such as \"12.50\""));
+      return null;
+    }
+    BigDecimal stripped = amount.signum() == 0 ? BigDecimal.ZERO : amount.stripTrailingZeros();
+    int fractionDigits = Math.max(stripped.scale(), 0);
+    long integerDigits = (long) stripped.precision() - stripped.scale();
+    if (fractionDigits > MAX_FRACTION_DIGITS) {
+      errors.add(invalid(field, value, "has more than " + MAX_FRACTION_DIGITS + " fraction digits; amounts are never rounded"));
+      return null;
+    }
+    if (integerDigits > MAX_INTEGER_DIGITS) {
+      errors.add(invalid(field, value, "has more than " + MAX_INTEGER_DIGITS + " integer digits"));
+      return null;
+    }
+    return stripped;
+  }
+
+  private static BigDecimal read(JsonNode value) {
+    if (value.isIntegralNumber() || value.isBigDecimal()) {
+      return value.decimalValue();
+    }
+    if (value.isTextual()) {
+      String text = value.textValue().strip();
+      if (text.length() > MAX_TEXT_LENGTH || !DECIMAL.matcher(text).matches()) {
+        return null;
+      }
+      try {
+        return new BigDecimal(text);
+      } catch (NumberFormatException exponentOutOfRange) {
+        return null;
+      }
+    }
+    // Binary floats (never produced by Tally's parser), booleans, objects, arrays and null.
+    return null;
+  }
+
+  private static FieldError invalid(String field, JsonNode value, String why) {
+    return new FieldError(field, FieldError.INVALID_AMOUNT, field + " " + Quote.of(value) + " is not a valid amount: " + why);
+  }
+}

@@ -1,0 +1,99 @@
+package dev.tally.normalize;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Turns one parsed element into a canonical event or the full list of reasons it cannot be one. Pure: no
+ * I/O, no clock but the one passed in, the same answer for the same input.
+ */
+public final class Normalizer {
+
+  static final String CLIENT_ID = "clientId";
+  static final String METRIC = "metric";
+  static final String AMOUNT = "amount";
+  static final String TIMESTAMP = "timestamp";
+  static final String EVENT_ID = "eventId";
+
+  private final Duration maxFutureSkew;
+
+  public Normalizer(Duration maxFutureSkew) {
+    this.maxFutureSkew = Objects.requireNonNull(maxFutureSkew, "maxFutureSkew");
+  }
+
+  public Normalization normalize(ParsedEvent raw, Mapping mapping, Instant now) {
+    JsonNode json = raw.json();
+    List<FieldError> errors = new ArrayList<>();
+    if (!json.isObject()) {
+      errors.add(new FieldError(null, FieldError.NOT_AN_OBJECT,
+          "expected a JSON object but got " + json.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + " " + Quote.of(json)));
+      return new Normalization.Rejected(errors, mapping.version());
+    }
+    for (String key : raw.duplicateKeys()) {
+      errors.add(new FieldError(key, FieldError.DUPLICATE_KEY,
+          "key " + Quote.cut(key) + " appears more than once; which value is meant is unclear"));
+    }
+    JsonNode clientIdValue = required(json, CLIENT_ID, errors);
+    JsonNode metricValue = required(json, METRIC, errors);
+    JsonNode amountValue = required(json, AMOUNT, errors);
+    JsonNode timestampValue = required(json, TIMESTAMP, errors);
+    JsonNode eventIdValue = optional(json, EVENT_ID, errors);
+
+    String clientId = clientIdValue == null ? null : Identifiers.clientId(CLIENT_ID, clientIdValue, errors);
+    String metric = metricValue == null ? null : Identifiers.metric(METRIC, metricValue, errors);
+    BigDecimal amount = amountValue == null ? null : Amounts.parse(AMOUNT, amountValue, errors);
+    Instant timestamp = timestampValue == null ? null : Timestamps.parse(TIMESTAMP, timestampValue, now, maxFutureSkew, errors);
+    String eventId = eventIdValue == null ? null : Identifiers.eventId(EVENT_ID, eventIdValue, errors);
+
+    if (!errors.isEmpty()) {
+      return new Normalization.Rejected(errors, mapping.version());
+    }
+    CanonicalEvent event = new CanonicalEvent(clientId, metric, amount, timestamp, eventId);
+    return new Normalization.Accepted(event, Fingerprint.of(event), mapping.version());
+  }
+
+  /**
+   * The clientId an element names, when it can be read without doubt; null otherwise. Raw rows are filed
+   * under it before normalization, so that rejected events can be listed per client.
+   */
+  public static String clientIdOf(JsonNode json) {
+    if (!json.isObject()) {
+      return null;
+    }
+    FieldLookup.Result found = FieldLookup.find(json, CLIENT_ID);
+    return found instanceof FieldLookup.Found f ? Identifiers.clientIdOrNull(f.value()) : null;
+  }
+
+  private static JsonNode required(JsonNode json, String field, List<FieldError> errors) {
+    FieldLookup.Result result = FieldLookup.find(json, field);
+    if (result instanceof FieldLookup.Missing) {
+      errors.add(new FieldError(field, FieldError.MISSING_FIELD, field + " is required but missing; it is never filled with a default"));
+      return null;
+    }
+    return present(field, result, errors);
+  }
+
+  private static JsonNode optional(JsonNode json, String field, List<FieldError> errors) {
+    FieldLookup.Result result = FieldLookup.find(json, field);
+    if (result instanceof FieldLookup.Missing) {
+      return null;
+    }
+    JsonNode value = present(field, result, errors);
+    // An explicit null for an optional field means "none", as analytics SDKs send it.
+    return value == null || value.isNull() ? null : value;
+  }
+
+  private static JsonNode present(String field, FieldLookup.Result result, List<FieldError> errors) {
+    if (result instanceof FieldLookup.Ambiguous ambiguous) {
+      errors.add(new FieldError(field, FieldError.AMBIGUOUS_FIELD,
+          "keys " + Quote.cut(String.join(", ", ambiguous.keys())) + " all mean " + field + " but carry different values"));
+      return null;
+    }
+    return ((FieldLookup.Found) result).value();
+  }
+}

@@ -1,0 +1,37 @@
+package dev.tally.platform;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+/**
+ * Refuses a declared oversized body before a byte of it is read, with a problem document rather than the
+ * transport's bare 413. Bodies without Content-Length are measured after reading (see EventResource).
+ */
+public class BodyLimitFilter {
+
+  @Inject TallyConfig config;
+
+  @ServerRequestFilter(preMatching = true)
+  public Response rejectOversized(HttpHeaders headers) {
+    String declared = headers.getHeaderString(HttpHeaders.CONTENT_LENGTH);
+    if (declared == null) {
+      return null;
+    }
+    long length;
+    try {
+      length = Long.parseLong(declared.strip());
+    } catch (NumberFormatException e) {
+      return Problem.of(Response.Status.BAD_REQUEST, "Content-Length " + declared + " is not a number").toResponse();
+    }
+    int limit = config.ingest().maxBodyBytes();
+    return length > limit ? tooLarge(length, limit) : null;
+  }
+
+  public static Response tooLarge(long length, int limit) {
+    return Problem.of(Response.Status.REQUEST_ENTITY_TOO_LARGE,
+            "the body has " + length + " bytes; at most " + limit + " are accepted (tally.ingest.max-body-bytes); nothing was stored")
+        .toResponse();
+  }
+}

@@ -1,0 +1,48 @@
+package dev.tally.platform;
+
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.impl.NoStackTraceTimeoutException;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import java.net.ConnectException;
+import java.util.Set;
+
+/**
+ * Tells transient database failures (worth a 503 and a retry) from everything else (a bug or bad data:
+ * a 500). Only what is known to be transient is treated as such.
+ */
+public final class DatabaseFailures {
+
+  /** SQLSTATEs that mean "try again later": the server is starting, stopping, overloaded or the transaction lost a race. */
+  private static final Set<String> TRANSIENT_STATES = Set.of("57P01", "57P02", "57P03", "53300", "40001", "40P01");
+
+  private DatabaseFailures() {}
+
+  public static boolean isTransient(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof DatabaseUnavailableException
+          || t instanceof ClosedConnectionException
+          || t instanceof ConnectException
+          || t instanceof ConnectionPoolTooBusyException
+          || t instanceof NoStackTraceTimeoutException
+          || t instanceof io.netty.channel.ConnectTimeoutException) {
+        return true;
+      }
+      if (t instanceof PgException pg) {
+        String state = pg.getSqlState();
+        return state != null && (state.startsWith("08") || TRANSIENT_STATES.contains(state));
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  /** Turns a transient failure into {@link DatabaseUnavailableException}; leaves any other failure as it is. */
+  public static Throwable classify(Throwable failure) {
+    return isTransient(failure) && !(failure instanceof DatabaseUnavailableException)
+        ? new DatabaseUnavailableException(failure)
+        : failure;
+  }
+}

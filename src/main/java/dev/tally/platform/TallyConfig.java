@@ -1,0 +1,94 @@
+package dev.tally.platform;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Every Tally setting. Each one can also be given as an environment variable (TALLY_INGEST_MAX_BODY_BYTES, ...). */
+@ConfigMapping(prefix = "tally")
+public interface TallyConfig {
+
+  Ingest ingest();
+
+  Normalize normalize();
+
+  Recovery recovery();
+
+  Database database();
+
+  Inspection inspection();
+
+  interface Ingest {
+    /** Largest accepted request body in bytes; a larger body is answered 413 and nothing is stored. */
+    @WithDefault("1048576")
+    int maxBodyBytes();
+
+    /** Most events in one batch (JSON array or NDJSON); a larger batch is answered 413 and nothing is stored. */
+    @WithDefault("1000")
+    int maxBatchSize();
+
+    /** Deepest nesting of arrays and objects a body may have before it is treated as unparseable. */
+    @WithDefault("64")
+    int maxNestingDepth();
+
+    /** Longest string value or key (in characters) a body may contain before it is treated as unparseable. */
+    @WithDefault("262144")
+    int maxStringLength();
+
+    /** Longest number literal (in characters) a body may contain before it is treated as unparseable. */
+    @WithDefault("1000")
+    int maxNumberLength();
+  }
+
+  interface Normalize {
+    /** How far ahead of the server clock an event timestamp may lie before it is rejected as timestamp_in_future. */
+    @WithDefault("24h")
+    Duration maxFutureSkew();
+  }
+
+  interface Recovery {
+    /** How often the recovery job looks for raw events whose normalization never finished. */
+    @WithDefault("30s")
+    Duration interval();
+
+    /** How long a raw event must have been pending before the recovery job takes it over from the request. */
+    @WithDefault("60s")
+    Duration grace();
+
+    /** Raw events finished per recovery transaction. */
+    @WithDefault("500")
+    int chunkSize();
+
+    /** Most chunks one recovery run processes before yielding to the next run. */
+    @WithDefault("20")
+    int maxChunksPerRun();
+  }
+
+  interface Database {
+    /** Seconds a client is told to wait (Retry-After) when the database is unavailable. */
+    @WithDefault("5")
+    int retryAfterSeconds();
+
+    /** Most requests that may wait for a pooled connection; beyond that they fail fast with 503. */
+    @WithDefault("256")
+    int maxWaitQueueSize();
+
+    /** Longest a request waits for a pooled connection before it fails with 503. */
+    @WithDefault("3s")
+    Duration acquisitionTimeout();
+
+    /** Longest a new connection to PostgreSQL may take to establish. */
+    @WithDefault("3s")
+    Duration connectTimeout();
+  }
+
+  interface Inspection {
+    /** Page size of GET /raw-events when the request gives no limit. */
+    @WithDefault("50")
+    int defaultPageSize();
+
+    /** Largest page size GET /raw-events accepts. */
+    @WithDefault("500")
+    int maxPageSize();
+  }
+}
