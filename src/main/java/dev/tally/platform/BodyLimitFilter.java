@@ -1,5 +1,6 @@
 package dev.tally.platform;
 
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
@@ -11,7 +12,8 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  */
 public class BodyLimitFilter {
 
-  @Inject TallyConfig config;
+  // Filters and mappers are created at static init, before runtime configuration exists: look it up lazily.
+  @Inject Instance<TallyConfig> config;
 
   @ServerRequestFilter(preMatching = true)
   public Response rejectOversized(HttpHeaders headers) {
@@ -25,7 +27,7 @@ public class BodyLimitFilter {
     } catch (NumberFormatException e) {
       return Problem.of(Response.Status.BAD_REQUEST, "Content-Length " + declared + " is not a number").toResponse();
     }
-    int limit = config.ingest().maxBodyBytes();
+    int limit = config.get().ingest().maxBodyBytes();
     return length > limit ? tooLarge(length, limit) : null;
   }
 

@@ -1,5 +1,6 @@
 package dev.tally.platform;
 
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -11,7 +12,8 @@ public class ProblemMappers {
 
   private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
 
-  @Inject TallyConfig config;
+  // Filters and mappers are created at static init, before runtime configuration exists: look it up lazily.
+  @Inject Instance<TallyConfig> config;
 
   @ServerExceptionMapper
   public Response badRequest(BadRequestException e) {
@@ -43,7 +45,7 @@ public class ProblemMappers {
       return Response.fromResponse(
               Problem.of(Response.Status.SERVICE_UNAVAILABLE, "The database is unavailable; nothing was acknowledged. Retry later.")
                   .toResponse())
-          .header("Retry-After", config.database().retryAfterSeconds())
+          .header("Retry-After", config.get().database().retryAfterSeconds())
           .build();
     }
     LOG.error("Unexpected failure while serving a request", e);

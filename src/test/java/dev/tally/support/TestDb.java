@@ -1,0 +1,79 @@
+package dev.tally.support;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Plain JDBC access to the database the application under test uses, so that tests assert on stored
+ * state. Works for @QuarkusTest and for @QuarkusIntegrationTest (which cannot inject beans): it reads the
+ * same environment variables as the application, with the same zero-setup defaults.
+ */
+public final class TestDb {
+
+  private TestDb() {}
+
+  public static Connection connect() throws SQLException {
+    String url = env("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://localhost:5432/postgres");
+    String user = env("QUARKUS_DATASOURCE_USERNAME", "postgres");
+    String password = env("QUARKUS_DATASOURCE_PASSWORD", "");
+    return DriverManager.getConnection(url, user, password);
+  }
+
+  /** Rows as column-name → value maps, in query order. */
+  public static List<Map<String, Object>> query(String sql, Object... params) {
+    try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        ps.setObject(i + 1, params[i]);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        int columns = rs.getMetaData().getColumnCount();
+        while (rs.next()) {
+          Map<String, Object> row = new LinkedHashMap<>();
+          for (int i = 1; i <= columns; i++) {
+            row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
+          }
+          rows.add(row);
+        }
+        return rows;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql, e);
+    }
+  }
+
+  public static Map<String, Object> one(String sql, Object... params) {
+    List<Map<String, Object>> rows = query(sql, params);
+    if (rows.size() != 1) {
+      throw new AssertionError("expected exactly one row but got " + rows.size() + " for " + sql);
+    }
+    return rows.get(0);
+  }
+
+  public static long count(String sql, Object... params) {
+    return ((Number) one(sql, params).values().iterator().next()).longValue();
+  }
+
+  public static int update(String sql, Object... params) {
+    try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        ps.setObject(i + 1, params[i]);
+      }
+      return ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql, e);
+    }
+  }
+
+  private static String env(String name, String fallback) {
+    String value = System.getenv(name);
+    return value == null || value.isBlank() ? fallback : value;
+  }
+}
