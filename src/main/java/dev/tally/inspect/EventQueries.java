@@ -21,7 +21,8 @@ public class EventQueries {
   private static final String FIND_EVENT = """
       SELECT e.client_id, e.fingerprint, e.event_id, e.metric, e.amount, e.ts, e.raw_id, e.mapping_version, e.created_at,
              ARRAY(SELECT r.id FROM raw_events r
-                    WHERE r.client_id = e.client_id AND r.fingerprint = e.fingerprint ORDER BY r.id) AS raw_ids
+                    WHERE r.client_id = e.client_id AND r.fingerprint = e.fingerprint
+                      AND r.status IN ('accepted', 'duplicate') ORDER BY r.id) AS raw_ids
         FROM events e
        WHERE e.client_id = $1 AND e.fingerprint = $2""";
 

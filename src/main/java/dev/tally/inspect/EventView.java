@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * A stored canonical event: {@code rawId} is the raw row that created it, {@code rawIds} every raw row that
- * resolved to it (the original and its retries), oldest first.
+ * resolved to it (the original and its retries, not conflicting ones), oldest first.
  */
 public record EventView(
     String clientId,

@@ -1,6 +1,7 @@
 package dev.tally.inspect;
 
 import static dev.tally.support.Events.event;
+import static dev.tally.support.Events.eventWithId;
 import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,6 +39,20 @@ class InspectionTest {
         .body("mappingVersion", equalTo(0))
         .body("rawId", equalTo(first.getInt("rawId")))
         .body("rawIds", contains(first.getInt("rawId"), (int) retry));
+  }
+
+  @Test
+  void eventLookupLeavesOutConflictingRawRows() {
+    String client = newClientId("lookupconflict");
+    JsonPath first = given().contentType(ContentType.JSON).body(eventWithId(client, "order-7", "5")).post("/events")
+        .then().statusCode(201).extract().jsonPath();
+    given().contentType(ContentType.JSON).body(eventWithId(client, "order-7", "6")).post("/events").then().statusCode(409);
+
+    given().queryParam("clientId", client).get("/events/" + first.getString("fingerprint"))
+        .then().statusCode(200)
+        .body("event.eventId", equalTo("order-7"))
+        .body("event.amount", equalTo(5))
+        .body("rawIds", contains(first.getInt("rawId")));
   }
 
   @Test
