@@ -113,7 +113,7 @@ class NormalizerTest {
   }
 
   @Test
-  void explicitlyBuiltTreesNormalizeLikeParsedOnes() {
+  void aTreeBuiltWithoutBodyParserNormalizesToo() {
     ObjectNode json = JsonNodeFactory.withExactBigDecimals(true).objectNode()
         .put("clientId", "client_A").put("metric", "value").put("amount", new BigDecimal("12.50"))
         .put("timestamp", "2024-01-01T00:00:00Z");
