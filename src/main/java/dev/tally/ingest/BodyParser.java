@@ -1,6 +1,7 @@
 package dev.tally.ingest;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -131,7 +132,13 @@ public final class BodyParser {
   }
 
   private ParsedBody.Element readElement(JsonParser parser, byte[] source, JsonToken first) throws IOException {
-    int start = (int) parser.currentTokenLocation().getByteOffset();
+    long startOffset = parser.currentTokenLocation().getByteOffset();
+    if (startOffset < 0) {
+      // Jackson detected UTF-16/32 and reads through a Reader, which has no byte offsets to slice the raw
+      // element by. RFC 8259 requires UTF-8 between systems, so such a body is not accepted JSON here.
+      throw new JsonParseException(parser, "the body is not UTF-8; JSON must be sent as UTF-8");
+    }
+    int start = (int) startOffset;
     Faithfulness faithfulness = new Faithfulness();
     List<String> duplicateKeys = new ArrayList<>();
     JsonNode json = readValue(parser, first, faithfulness, duplicateKeys);
@@ -179,7 +186,7 @@ public final class BodyParser {
         return nodes.numberNode(parser.getBigIntegerValue());
       }
       case VALUE_NUMBER_FLOAT -> {
-        BigDecimal value = new BigDecimal(parser.getText());
+        BigDecimal value = exactDecimal(parser);
         faithfulness.checkNumber(value);
         return nodes.numberNode(value);
       }
@@ -193,6 +200,20 @@ public final class BodyParser {
         return nodes.nullNode();
       }
       default -> throw new JsonProcessingException("unexpected token " + token, parser.currentLocation()) {};
+    }
+  }
+
+  /**
+   * The number's literal as an exact decimal. An exponent beyond what BigDecimal's int scale holds
+   * (1e9999999999) is valid JSON grammar but no number anyone can store or compare, so the text is treated
+   * as unparseable rather than letting NumberFormatException escape as a server error.
+   */
+  private static BigDecimal exactDecimal(JsonParser parser) throws IOException {
+    String literal = parser.getText();
+    try {
+      return new BigDecimal(literal);
+    } catch (NumberFormatException e) {
+      throw new JsonParseException(parser, "number " + literal + " has an exponent out of range");
     }
   }
 

@@ -23,15 +23,19 @@ final class Amounts {
       errors.add(invalid(field, value, "expected a decimal number or a numeric string such as \"12.50\""));
       return null;
     }
-    BigDecimal stripped = amount.signum() == 0 ? BigDecimal.ZERO : amount.stripTrailingZeros();
-    int fractionDigits = Math.max(stripped.scale(), 0);
-    long integerDigits = (long) stripped.precision() - stripped.scale();
-    if (fractionDigits > MAX_FRACTION_DIGITS) {
-      errors.add(invalid(field, value, "has more than " + MAX_FRACTION_DIGITS + " fraction digits; amounts are never rounded"));
-      return null;
+    if (amount.signum() == 0) {
+      return BigDecimal.ZERO;
     }
+    // Checked before stripping (precision - scale does not change when trailing zeros go): stripping
+    // 100e2147483647 would push the scale past Integer.MIN_VALUE and throw instead of rejecting.
+    long integerDigits = (long) amount.precision() - amount.scale();
     if (integerDigits > MAX_INTEGER_DIGITS) {
       errors.add(invalid(field, value, "has more than " + MAX_INTEGER_DIGITS + " integer digits"));
+      return null;
+    }
+    BigDecimal stripped = amount.stripTrailingZeros();
+    if (stripped.scale() > MAX_FRACTION_DIGITS) {
+      errors.add(invalid(field, value, "has more than " + MAX_FRACTION_DIGITS + " fraction digits; amounts are never rounded"));
       return null;
     }
     return stripped;

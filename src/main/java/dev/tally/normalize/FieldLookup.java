@@ -20,7 +20,8 @@ final class FieldLookup {
 
   record Found(String key, JsonNode value) implements Result {}
 
-  record Ambiguous(List<String> keys) implements Result {}
+  /** The matching keys with their values, in payload order; the message quotes them. */
+  record Ambiguous(List<String> keys, List<JsonNode> values) implements Result {}
 
   private FieldLookup() {}
 
@@ -40,7 +41,7 @@ final class FieldLookup {
     }
     for (int i = 1; i < values.size(); i++) {
       if (!sameValue(values.get(0), values.get(i))) {
-        return new Ambiguous(List.copyOf(keys));
+        return new Ambiguous(List.copyOf(keys), List.copyOf(values));
       }
     }
     return new Found(keys.get(0), values.get(0));

@@ -1,11 +1,15 @@
 package dev.tally.normalize;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -31,12 +35,12 @@ public final class Normalizer {
     List<FieldError> errors = new ArrayList<>();
     if (!json.isObject()) {
       errors.add(new FieldError(null, FieldError.NOT_AN_OBJECT,
-          "expected a JSON object but got " + json.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + " " + Quote.of(json)));
+          "expected a JSON object but got " + json.getNodeType().name().toLowerCase(Locale.ROOT) + " " + Quote.of(json)));
       return new Normalization.Rejected(errors, mapping.version());
     }
     for (String key : raw.duplicateKeys()) {
       errors.add(new FieldError(key, FieldError.DUPLICATE_KEY,
-          "key " + Quote.cut(key) + " appears more than once; which value is meant is unclear"));
+          "key " + Quote.of(TextNode.valueOf(key)) + " appears more than once; which value is meant is unclear"));
     }
     JsonNode clientIdValue = required(json, CLIENT_ID, errors);
     JsonNode metricValue = required(json, METRIC, errors);
@@ -90,8 +94,13 @@ public final class Normalizer {
 
   private static JsonNode present(String field, FieldLookup.Result result, List<FieldError> errors) {
     if (result instanceof FieldLookup.Ambiguous ambiguous) {
+      // The contract wants the offending values quoted, not only the keys: show the conflicting entries.
+      ObjectNode entries = JsonNodeFactory.instance.objectNode();
+      for (int i = 0; i < ambiguous.keys().size(); i++) {
+        entries.set(ambiguous.keys().get(i), ambiguous.values().get(i));
+      }
       errors.add(new FieldError(field, FieldError.AMBIGUOUS_FIELD,
-          "keys " + Quote.cut(String.join(", ", ambiguous.keys())) + " all mean " + field + " but carry different values"));
+          "keys " + Quote.of(entries) + " all mean " + field + " but carry different values"));
       return null;
     }
     return ((FieldLookup.Found) result).value();

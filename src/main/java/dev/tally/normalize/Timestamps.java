@@ -39,17 +39,22 @@ final class Timestamps {
       .withResolverStyle(ResolverStyle.STRICT)
       .withChronology(IsoChronology.INSTANCE);
 
-  /** RFC 3339 offsets: Z, +01:00, and the common +0100 and +01 spellings. */
-  private static final DateTimeFormatter WITH_OFFSET = new DateTimeFormatterBuilder()
-      .append(DATE_TIME)
-      .optionalStart().appendOffset("+HH:MM", "Z").optionalEnd()
-      .optionalStart().appendOffset("+HHMM", "Z").optionalEnd()
-      .optionalStart().appendOffset("+HH", "Z").optionalEnd()
-      .toFormatter()
-      .withResolverStyle(ResolverStyle.STRICT)
-      .withChronology(IsoChronology.INSTANCE);
+  /**
+   * RFC 3339 offsets: Z, +01:00, and the common +0100 and +01 spellings. One formatter per spelling, tried in
+   * turn: optional sections in a single formatter would also accept several offsets in a row ("...ZZ").
+   */
+  private static final List<DateTimeFormatter> WITH_OFFSET = List.of(withOffset("+HH:MM"), withOffset("+HHMM"), withOffset("+HH"));
 
   private Timestamps() {}
+
+  private static DateTimeFormatter withOffset(String offsetPattern) {
+    return new DateTimeFormatterBuilder()
+        .append(DATE_TIME)
+        .appendOffset(offsetPattern, "Z")
+        .toFormatter()
+        .withResolverStyle(ResolverStyle.STRICT)
+        .withChronology(IsoChronology.INSTANCE);
+  }
 
   static Instant parse(String field, JsonNode value, Instant now, Duration maxFutureSkew, List<FieldError> errors) {
     Instant instant;
@@ -90,10 +95,12 @@ final class Timestamps {
       errors.add(invalid(field, value, "is too long to be a date-time"));
       return null;
     }
-    try {
-      return OffsetDateTime.parse(text, WITH_OFFSET).toInstant();
-    } catch (DateTimeParseException noOffset) {
-      // Fall through: tell "no offset" and "date only" apart from plain garbage.
+    for (DateTimeFormatter formatter : WITH_OFFSET) {
+      try {
+        return OffsetDateTime.parse(text, formatter).toInstant();
+      } catch (DateTimeParseException otherSpelling) {
+        // Try the next offset spelling; then tell "no offset" and "date only" apart from plain garbage.
+      }
     }
     if (parses(text, DATE_TIME) || parses(text, DateTimeFormatter.ISO_LOCAL_DATE)) {
       errors.add(new FieldError(field, FieldError.AMBIGUOUS_TIMESTAMP,
