@@ -112,7 +112,7 @@ public class IngestService {
     if (!element.parsed()) {
       return new RawRecord(null, contentType, null, element.raw(), EventResult.UNPARSEABLE, unparseableReasons(element.error()));
     }
-    String clientId = Normalizer.clientIdOf(element.event().json());
+    String clientId = Normalizer.clientIdOf(element.event());
     if (element.jsonbSafe()) {
       return new RawRecord(clientId, contentType, new String(element.raw(), StandardCharsets.UTF_8), null, "pending", null);
     }

@@ -44,6 +44,13 @@ final class FieldLookup {
         return new Ambiguous(List.copyOf(keys), List.copyOf(values));
       }
     }
+    // Equal numbers may differ in form (42 and 42.0); prefer the integer so that the outcome never depends
+    // on key order (an integer clientId is valid, a decimal one is not).
+    for (int i = 0; i < values.size(); i++) {
+      if (values.get(i).isIntegralNumber()) {
+        return new Found(keys.get(i), values.get(i));
+      }
+    }
     return new Found(keys.get(0), values.get(0));
   }
 

@@ -35,7 +35,7 @@ public final class Normalizer {
     List<FieldError> errors = new ArrayList<>();
     if (!json.isObject()) {
       errors.add(new FieldError(null, FieldError.NOT_AN_OBJECT,
-          "expected a JSON object but got " + json.getNodeType().name().toLowerCase(Locale.ROOT) + " " + Quote.of(json)));
+          "expected a JSON object but got " + (json.isNull() ? "null" : json.getNodeType().name().toLowerCase(Locale.ROOT) + " " + Quote.of(json))));
       return new Normalization.Rejected(errors, mapping.version());
     }
     for (String key : raw.duplicateKeys()) {
@@ -65,6 +65,16 @@ public final class Normalizer {
    * The clientId an element names, when it can be read without doubt; null otherwise. Raw rows are filed
    * under it before normalization, so that rejected events can be listed per client.
    */
+  public static String clientIdOf(ParsedEvent raw) {
+    for (String key : raw.duplicateKeys()) {
+      if (FieldLookup.fold(key).equals(FieldLookup.fold(CLIENT_ID))) {
+        return null; // the tree holds only the last of the repeated values
+      }
+    }
+    return clientIdOf(raw.json());
+  }
+
+  /** The clientId a JSON object names, when it can be read without doubt; null otherwise. */
   public static String clientIdOf(JsonNode json) {
     if (!json.isObject()) {
       return null;

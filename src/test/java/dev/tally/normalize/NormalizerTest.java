@@ -109,7 +109,7 @@ class NormalizerTest {
   void clientIdOfFilesRawRowsOnlyUnderAnUnambiguousValidClientId(String input, String expected) {
     ParsedBody.Element element = parser.parseElement(input.getBytes(StandardCharsets.UTF_8));
 
-    assertThat(Normalizer.clientIdOf(element.event().json())).isEqualTo(expected);
+    assertThat(Normalizer.clientIdOf(element.event())).isEqualTo(expected);
   }
 
   @Test
