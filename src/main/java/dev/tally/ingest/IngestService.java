@@ -5,6 +5,7 @@ import dev.tally.normalize.FieldError;
 import dev.tally.normalize.Mapping;
 import dev.tally.normalize.Normalization;
 import dev.tally.normalize.Normalizer;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -29,6 +30,7 @@ public class IngestService {
   @Inject Normalizer normalizer;
   @Inject EventStore store;
   @Inject Clock clock;
+  @Inject MeterRegistry metrics;
 
   public Uni<IngestOutcome> ingest(byte[] body, String contentType) {
     String type = contentType == null ? null : contentType.substring(0, Math.min(contentType.length(), MAX_CONTENT_TYPE_LENGTH));
@@ -36,7 +38,9 @@ public class IngestService {
     if (parsed instanceof ParsedBody.Unparseable unparseable) {
       RawRecord raw = new RawRecord(null, type, null, body, EventResult.UNPARSEABLE, unparseableReasons(unparseable.message()));
       return store.insertRaw(List.of(raw))
-          .map(ids -> new IngestOutcome.Single(EventResult.unparseable(ids.get(0), unparseable.message())));
+          .map(ids -> EventResult.unparseable(ids.get(0), unparseable.message()))
+          .invoke(result -> count(List.of(result)))
+          .map(IngestOutcome.Single::new);
     }
     if (parsed instanceof ParsedBody.Single single) {
       return process(List.of(single.element()), type).map(results -> new IngestOutcome.Single(results.get(0)));
@@ -71,7 +75,15 @@ public class IngestService {
         settlements.add(new Settlement(rawIds.get(i), normalizer.normalize(element.event(), Mapping.DEFAULT, now)));
       }
     }
-    return store.settle(settlements).map(settled -> results(elements, rawIds, settlements, settled));
+    return store.settle(settlements)
+        .map(settled -> results(elements, rawIds, settlements, settled))
+        .invoke(this::count);
+  }
+
+  private void count(List<EventResult> results) {
+    for (EventResult result : results) {
+      metrics.counter("tally.ingest.events", "status", result.status()).increment();
+    }
   }
 
   private static List<EventResult> results(

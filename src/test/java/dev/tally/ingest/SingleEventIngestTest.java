@@ -187,4 +187,15 @@ class SingleEventIngestTest {
         .body("detail", containsString("tally.ingest.max-body-bytes"));
     assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ?", marker)).isZero();
   }
+
+  @Test
+  void outcomesAreCountedInPrometheusMetrics() {
+    given().contentType(ContentType.JSON).body(event(newClientId("metrics"), "m", "1", "2024-01-01T00:00:00Z")).post("/events")
+        .then().statusCode(201);
+    given().contentType(ContentType.JSON).body("not json").post("/events").then().statusCode(400);
+    given().get("/q/metrics")
+        .then().statusCode(200)
+        .body(containsString("tally_ingest_events_total{status=\"accepted\"}"))
+        .body(containsString("tally_ingest_events_total{status=\"unparseable\"}"));
+  }
 }

@@ -1,0 +1,59 @@
+package dev.tally.ingest;
+
+import static dev.tally.support.Events.event;
+import static dev.tally.support.Events.newClientId;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.notNullValue;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With PostgreSQL unreachable, nothing is acknowledged: 503 with Retry-After, quickly, and readiness DOWN.
+ * The reactive pool points at a port where nothing listens; Flyway (JDBC) still migrates the real database.
+ */
+@QuarkusTest
+@TestProfile(DatabaseUnavailableTest.UnreachableDatabase.class)
+class DatabaseUnavailableTest {
+
+  public static class UnreachableDatabase implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of(
+          "quarkus.datasource.reactive.url", "postgresql://127.0.0.1:9/postgres",
+          "tally.database.retry-after-seconds", "7");
+    }
+  }
+
+  @Test
+  void ingestAnswers503WithRetryAfterAndAcknowledgesNothing() {
+    given().contentType(ContentType.JSON).body(event(newClientId("outage"), "m", "1", "2024-01-01T00:00:00Z"))
+        .when().post("/events")
+        .then().statusCode(503)
+        .time(lessThan(10_000L))
+        .header("Retry-After", equalTo("7"))
+        .contentType("application/problem+json")
+        .body("status", equalTo(503))
+        .body("detail", containsString("nothing was acknowledged"));
+  }
+
+  @Test
+  void batchesAndReadsAnswer503Too() {
+    given().contentType(ContentType.JSON).body("[" + event(newClientId("outage"), "m", "1", "2024-01-01T00:00:00Z") + "]")
+        .post("/events").then().statusCode(503).header("Retry-After", notNullValue());
+    given().get("/raw-events").then().statusCode(503);
+  }
+
+  @Test
+  void readinessIsDownWhileTheDatabaseIsUnreachable() {
+    given().get("/q/health/ready").then().statusCode(503).body("status", equalTo("DOWN"));
+    given().get("/q/health/live").then().statusCode(200);
+  }
+}
