@@ -84,17 +84,10 @@ class BatchIngestTest {
   @Test
   void batchOverTheSizeLimitIs413AndNothingIsStored() {
     String client = newClientId("bigbatch");
-    StringJoiner body = new StringJoiner(",", "[", "]");
-    for (int i = 0; i < 1001; i++) {
-      body.add(event(client, "m", String.valueOf(i), "2024-01-01T00:00:00Z"));
-    }
-    given().contentType(ContentType.JSON).body(body.toString()).post("/events")
+    given().contentType(ContentType.JSON).body(distinctEvents(client, 1001, new StringJoiner(",", "[", "]"))).post("/events")
         .then().statusCode(413).contentType("application/problem+json");
-    StringJoiner lines = new StringJoiner("\n");
-    for (int i = 0; i < 1001; i++) {
-      lines.add(event(client, "m", String.valueOf(i), "2024-01-01T00:00:00Z"));
-    }
-    given().contentType("application/x-ndjson").body(lines.toString().getBytes(StandardCharsets.UTF_8)).post("/events")
+    String lines = distinctEvents(client, 1001, new StringJoiner("\n"));
+    given().contentType("application/x-ndjson").body(lines.getBytes(StandardCharsets.UTF_8)).post("/events")
         .then().statusCode(413);
     assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ?", client)).isZero();
   }
@@ -102,11 +95,7 @@ class BatchIngestTest {
   @Test
   void batchAtTheSizeLimitIsStoredInFull() {
     String client = newClientId("fullbatch");
-    StringJoiner body = new StringJoiner(",", "[", "]");
-    for (int i = 0; i < 1000; i++) {
-      body.add(event(client, "m", String.valueOf(i), "2024-01-01T00:00:00Z"));
-    }
-    given().contentType(ContentType.JSON).body(body.toString()).post("/events")
+    given().contentType(ContentType.JSON).body(distinctEvents(client, 1000, new StringJoiner(",", "[", "]"))).post("/events")
         .then().statusCode(200).body("accepted", equalTo(1000));
     assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(1000);
     assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ? AND status = 'accepted'", client)).isEqualTo(1000);
@@ -116,5 +105,12 @@ class BatchIngestTest {
   void emptyBatchStoresNothingAndCountsZero() {
     given().contentType(ContentType.JSON).body("[]").post("/events")
         .then().statusCode(200).body("accepted", equalTo(0)).body("results", hasSize(0));
+  }
+
+  private static String distinctEvents(String client, int count, StringJoiner joiner) {
+    for (int i = 0; i < count; i++) {
+      joiner.add(event(client, "m", String.valueOf(i), "2024-01-01T00:00:00Z"));
+    }
+    return joiner.toString();
   }
 }
