@@ -120,6 +120,9 @@ public class EventStore {
    * status, within the caller's transaction.
    */
   public Uni<Map<Long, Settled>> settle(SqlClient client, List<Settlement> settlements) {
+    if (settlements.isEmpty()) {
+      return Uni.createFrom().item(Map.of());
+    }
     Uni<Void> inserted = insertEvents(client, settlements);
     return inserted.flatMap(ignored -> client.preparedQuery(SETTLE_RAW).execute(settleTuple(settlements)))
         .map(rows -> {

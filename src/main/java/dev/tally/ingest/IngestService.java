@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import dev.tally.mapping.MappingService;
 import dev.tally.normalize.CanonicalEvent;
 import dev.tally.normalize.FieldError;
 import dev.tally.normalize.Mapping;
@@ -13,8 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The ingest pipeline: parse, store raw (committed), normalize, then store canonical events and final
@@ -31,6 +34,7 @@ public class IngestService {
   @Inject EventStore store;
   @Inject Clock clock;
   @Inject MeterRegistry metrics;
+  @Inject MappingService mappings;
 
   public Uni<IngestOutcome> ingest(byte[] body, String contentType) {
     String type = contentType == null ? null : contentType.substring(0, Math.min(contentType.length(), MAX_CONTENT_TYPE_LENGTH));
@@ -59,25 +63,31 @@ public class IngestService {
     if (elements.isEmpty()) {
       return Uni.createFrom().item(List.of());
     }
+    List<String> clientIds = new ArrayList<>(elements.size());
     List<RawRecord> records = new ArrayList<>(elements.size());
     for (ParsedBody.Element element : elements) {
-      records.add(toRaw(element, contentType));
+      String clientId = element.parsed() ? Normalizer.clientIdOf(element.event()) : null;
+      clientIds.add(clientId);
+      records.add(toRaw(element, clientId, contentType));
     }
-    return store.insertRaw(records).flatMap(rawIds -> normalizeAndSettle(elements, rawIds));
+    return store.insertRaw(records).flatMap(rawIds -> normalizeAndSettle(elements, clientIds, rawIds));
   }
 
-  private Uni<List<EventResult>> normalizeAndSettle(List<ParsedBody.Element> elements, List<Long> rawIds) {
-    Instant now = clock.instant();
-    List<Settlement> settlements = new ArrayList<>(elements.size());
-    for (int i = 0; i < elements.size(); i++) {
-      ParsedBody.Element element = elements.get(i);
-      if (element.parsed()) {
-        settlements.add(new Settlement(rawIds.get(i), normalizer.normalize(element.event(), Mapping.DEFAULT, now)));
+  private Uni<List<EventResult>> normalizeAndSettle(List<ParsedBody.Element> elements, List<String> clientIds, List<Long> rawIds) {
+    Set<String> clients = new HashSet<>(clientIds);
+    clients.remove(null);
+    return mappings.mappingsFor(clients).flatMap(byClient -> {
+      Instant now = clock.instant();
+      List<Settlement> settlements = new ArrayList<>(elements.size());
+      for (int i = 0; i < elements.size(); i++) {
+        ParsedBody.Element element = elements.get(i);
+        if (element.parsed()) {
+          Mapping mapping = clientIds.get(i) == null ? Mapping.DEFAULT : byClient.get(clientIds.get(i));
+          settlements.add(new Settlement(rawIds.get(i), normalizer.normalize(element.event(), mapping, now)));
+        }
       }
-    }
-    return store.settle(settlements)
-        .map(settled -> results(elements, rawIds, settlements, settled))
-        .invoke(this::count);
+      return store.settle(settlements).map(settled -> results(elements, rawIds, settlements, settled));
+    }).invoke(this::count);
   }
 
   private void count(List<EventResult> results) {
@@ -120,11 +130,10 @@ public class IngestService {
     };
   }
 
-  private RawRecord toRaw(ParsedBody.Element element, String contentType) {
+  private RawRecord toRaw(ParsedBody.Element element, String clientId, String contentType) {
     if (!element.parsed()) {
       return new RawRecord(null, contentType, null, element.raw(), EventResult.UNPARSEABLE, unparseableReasons(element.error()));
     }
-    String clientId = Normalizer.clientIdOf(element.event());
     if (element.jsonbSafe()) {
       return new RawRecord(clientId, contentType, new String(element.raw(), StandardCharsets.UTF_8), null, "pending", null);
     }

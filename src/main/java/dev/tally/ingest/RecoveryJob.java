@@ -1,23 +1,14 @@
 package dev.tally.ingest;
 
-import dev.tally.normalize.FieldError;
-import dev.tally.normalize.Mapping;
-import dev.tally.normalize.Normalization;
-import dev.tally.normalize.Normalizer;
 import dev.tally.platform.TallyConfig;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.jboss.logging.Logger;
 
@@ -32,18 +23,13 @@ public class RecoveryJob {
 
   private static final Logger LOG = Logger.getLogger(RecoveryJob.class);
 
-  private static final String CLAIM = """
-      SELECT id, received_at, payload::text, raw_body
-        FROM raw_events
-       WHERE status = 'pending' AND received_at < now() - make_interval(secs => $1)
-       ORDER BY received_at
-       LIMIT $2
-         FOR UPDATE SKIP LOCKED""";
+  private static final String CLAIM = "SELECT " + Reprocessor.STORED_COLUMNS
+      + " FROM raw_events"
+      + " WHERE status = 'pending' AND received_at < now() - make_interval(secs => $1)"
+      + " ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED";
 
   @Inject Pool pool;
-  @Inject EventStore store;
-  @Inject BodyParser parser;
-  @Inject Normalizer normalizer;
+  @Inject Reprocessor reprocessor;
   @Inject TallyConfig config;
 
   @Scheduled(every = "${tally.recovery.interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -78,26 +64,7 @@ public class RecoveryJob {
   private Uni<Integer> recoverChunk(SqlConnection connection, Duration grace, int chunkSize) {
     double graceSeconds = grace.toMillis() / 1000.0;
     return connection.preparedQuery(CLAIM).execute(Tuple.of(graceSeconds, chunkSize))
-        .flatMap(rows -> {
-          List<Settlement> settlements = settlements(rows);
-          return store.settle(connection, settlements).map(settled -> settlements.size());
-        });
-  }
-
-  private List<Settlement> settlements(RowSet<Row> rows) {
-    List<Settlement> settlements = new ArrayList<>(rows.size());
-    for (Row row : rows) {
-      long rawId = row.getLong(0);
-      String payload = row.getString(2);
-      Buffer body = row.getBuffer(3);
-      byte[] raw = payload != null ? payload.getBytes(StandardCharsets.UTF_8) : body.getBytes();
-      ParsedBody.Element element = parser.parseElement(raw);
-      Normalization normalization = element.parsed()
-          // The clock the request would have used: when the event was received.
-          ? normalizer.normalize(element.event(), Mapping.DEFAULT, row.getOffsetDateTime(1).toInstant())
-          : new Normalization.Rejected(List.of(new FieldError(null, EventResult.UNPARSEABLE, element.error())), 0);
-      settlements.add(new Settlement(rawId, normalization));
-    }
-    return settlements;
+        .flatMap(rows -> reprocessor.reprocess(connection, Reprocessor.stored(rows)))
+        .map(List::size);
   }
 }

@@ -18,10 +18,22 @@ final class Amounts {
 
   /** The amount with trailing zeros stripped, or null after adding the reason to {@code errors}. */
   static BigDecimal parse(String field, JsonNode value, List<FieldError> errors) {
+    return parse(field, value, 0, errors);
+  }
+
+  /** As {@link #parse(String, JsonNode, List)}, for amounts in minor units: whole numbers divided by 10^scale, exactly. */
+  static BigDecimal parse(String field, JsonNode value, int scale, List<FieldError> errors) {
     BigDecimal amount = read(value);
     if (amount == null) {
       errors.add(invalid(field, value, "expected a decimal number or a numeric string such as \"12.50\""));
       return null;
+    }
+    if (scale > 0) {
+      if (amount.scale() > 0 && amount.stripTrailingZeros().scale() > 0) {
+        errors.add(invalid(field, value, "the client's mapping (amountScale " + scale + ") expects a whole number of minor units"));
+        return null;
+      }
+      amount = amount.movePointLeft(scale);
     }
     if (amount.signum() == 0) {
       return BigDecimal.ZERO;

@@ -1,5 +1,6 @@
 package dev.tally.normalize;
 
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -42,16 +43,17 @@ public final class Normalizer {
       errors.add(new FieldError(key, FieldError.DUPLICATE_KEY,
           "key " + Quote.of(TextNode.valueOf(key)) + " appears more than once; which value is meant is unclear"));
     }
+    // The clientId always follows the default rules: it is what chooses the mapping.
     JsonNode clientIdValue = required(json, CLIENT_ID, errors);
-    JsonNode metricValue = required(json, METRIC, errors);
-    JsonNode amountValue = required(json, AMOUNT, errors);
-    JsonNode timestampValue = required(json, TIMESTAMP, errors);
-    JsonNode eventIdValue = optional(json, EVENT_ID, errors);
+    JsonNode metricValue = required(json, METRIC, mapping, errors);
+    JsonNode amountValue = required(json, AMOUNT, mapping, errors);
+    JsonNode timestampValue = required(json, TIMESTAMP, mapping, errors);
+    JsonNode eventIdValue = optional(json, EVENT_ID, mapping, errors);
 
     String clientId = clientIdValue == null ? null : Identifiers.clientId(CLIENT_ID, clientIdValue, errors);
     String metric = metricValue == null ? null : Identifiers.metric(METRIC, metricValue, errors);
-    BigDecimal amount = amountValue == null ? null : Amounts.parse(AMOUNT, amountValue, errors);
-    Instant timestamp = timestampValue == null ? null : Timestamps.parse(TIMESTAMP, timestampValue, now, maxFutureSkew, errors);
+    BigDecimal amount = amountValue == null ? null : Amounts.parse(AMOUNT, amountValue, mapping.amountScale(), errors);
+    Instant timestamp = timestampValue == null ? null : Timestamps.parse(TIMESTAMP, timestampValue, mapping, now, maxFutureSkew, errors);
     String eventId = eventIdValue == null ? null : Identifiers.eventId(EVENT_ID, eventIdValue, errors);
 
     if (!errors.isEmpty()) {
@@ -81,6 +83,29 @@ public final class Normalizer {
     }
     FieldLookup.Result found = FieldLookup.find(json, CLIENT_ID);
     return found instanceof FieldLookup.Found f ? Identifiers.clientIdOrNull(f.value()) : null;
+  }
+
+  private static JsonNode required(JsonNode json, String field, Mapping mapping, List<FieldError> errors) {
+    JsonPointer pointer = mapping.pointer(field);
+    if (pointer == null) {
+      return required(json, field, errors);
+    }
+    JsonNode value = json.at(pointer);
+    if (value.isMissingNode()) {
+      errors.add(new FieldError(field, FieldError.MISSING_FIELD, field + " is required but nothing is at " + pointer
+          + ", where mapping version " + mapping.version() + " reads it from; it is never filled with a default"));
+      return null;
+    }
+    return value;
+  }
+
+  private static JsonNode optional(JsonNode json, String field, Mapping mapping, List<FieldError> errors) {
+    JsonPointer pointer = mapping.pointer(field);
+    if (pointer == null) {
+      return optional(json, field, errors);
+    }
+    JsonNode value = json.at(pointer);
+    return value.isMissingNode() || value.isNull() ? null : value;
   }
 
   private static JsonNode required(JsonNode json, String field, List<FieldError> errors) {

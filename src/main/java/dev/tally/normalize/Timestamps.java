@@ -5,12 +5,17 @@ import java.math.BigDecimal;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.time.chrono.IsoChronology;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
+import java.time.temporal.TemporalAccessor;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -28,6 +33,9 @@ final class Timestamps {
 
   /** The earliest instant PostgreSQL and the canonical format both hold without surprises. */
   static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+
+  /** Year 10000: beyond it neither the canonical format nor PostgreSQL is any use. */
+  private static final BigDecimal MAX_PINNED_EPOCH_SECONDS = BigDecimal.valueOf(253_402_300_800L);
 
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,20}");
   private static final int MAX_TEXT_LENGTH = 64;
@@ -57,20 +65,12 @@ final class Timestamps {
   }
 
   static Instant parse(String field, JsonNode value, Instant now, Duration maxFutureSkew, List<FieldError> errors) {
-    Instant instant;
-    if (value.isNumber()) {
-      instant = fromEpoch(field, value, value.decimalValue(), errors);
-    } else if (value.isTextual()) {
-      String text = separateWithT(value.textValue().strip());
-      if (DIGITS.matcher(text).matches()) {
-        instant = fromEpoch(field, value, new BigDecimal(text), errors);
-      } else {
-        instant = fromText(field, value, text, errors);
-      }
-    } else {
-      errors.add(invalid(field, value, "expected an ISO-8601 date-time with offset or an epoch number"));
-      return null;
-    }
+    return parse(field, value, Mapping.DEFAULT, now, maxFutureSkew, errors);
+  }
+
+  /** Reads a timestamp under a mapping's format and zone; adds the reason to {@code errors} and returns null if it cannot. */
+  static Instant parse(String field, JsonNode value, Mapping mapping, Instant now, Duration maxFutureSkew, List<FieldError> errors) {
+    Instant instant = read(field, value, mapping.timestampFormat(), mapping.timezone(), errors);
     if (instant == null) {
       return null;
     }
@@ -90,7 +90,38 @@ final class Timestamps {
     return instant;
   }
 
-  private static Instant fromText(String field, JsonNode value, String text, List<FieldError> errors) {
+  private static Instant read(String field, JsonNode value, TimestampFormat format, ZoneId zone, List<FieldError> errors) {
+    if (format instanceof TimestampFormat.Pattern pattern) {
+      return fromPattern(field, value, pattern, zone, errors);
+    }
+    if (format instanceof TimestampFormat.EpochSeconds) {
+      return pinnedEpoch(field, value, 0, errors);
+    }
+    if (format instanceof TimestampFormat.EpochMillis) {
+      return pinnedEpoch(field, value, 3, errors);
+    }
+    if (format instanceof TimestampFormat.Iso8601) {
+      return value.isTextual()
+          ? fromText(field, value, separateWithT(value.textValue().strip()), zone, errors)
+          : reject(field, value, "the client's mapping expects an ISO-8601 string", errors);
+    }
+    return auto(field, value, zone, errors);
+  }
+
+  private static Instant auto(String field, JsonNode value, ZoneId zone, List<FieldError> errors) {
+    if (value.isNumber()) {
+      return fromEpoch(field, value, value.decimalValue(), errors);
+    }
+    if (value.isTextual()) {
+      String text = separateWithT(value.textValue().strip());
+      return DIGITS.matcher(text).matches()
+          ? fromEpoch(field, value, new BigDecimal(text), errors)
+          : fromText(field, value, text, zone, errors);
+    }
+    return reject(field, value, "expected an ISO-8601 date-time with offset or an epoch number", errors);
+  }
+
+  private static Instant fromText(String field, JsonNode value, String text, ZoneId zone, List<FieldError> errors) {
     if (text.length() > MAX_TEXT_LENGTH) {
       errors.add(invalid(field, value, "is too long to be a date-time"));
       return null;
@@ -102,12 +133,85 @@ final class Timestamps {
         // Try the next offset spelling; then tell "no offset" and "date only" apart from plain garbage.
       }
     }
-    if (parses(text, DATE_TIME) || parses(text, DateTimeFormatter.ISO_LOCAL_DATE)) {
-      errors.add(new FieldError(field, FieldError.AMBIGUOUS_TIMESTAMP,
-          field + " " + Quote.of(value) + " has no UTC offset or zone, so the instant is ambiguous; add Z or an offset such as +01:00"));
+    LocalDateTime local = localDateTime(text);
+    if (local != null && zone != null) {
+      return inZone(field, value, local, zone, errors);
+    }
+    if (local != null || parses(text, DateTimeFormatter.ISO_LOCAL_DATE)) {
+      errors.add(noOffset(field, value));
       return null;
     }
     errors.add(invalid(field, value, "expected an ISO-8601 date-time with offset such as 2024-01-01T00:00:00Z"));
+    return null;
+  }
+
+  private static Instant fromPattern(
+      String field, JsonNode value, TimestampFormat.Pattern pattern, ZoneId zone, List<FieldError> errors) {
+    if (!value.isTextual() || value.textValue().length() > MAX_TEXT_LENGTH) {
+      return reject(field, value, "the client's mapping expects a string in the pattern '" + pattern.pattern() + "'", errors);
+    }
+    TemporalAccessor parsed;
+    try {
+      parsed = pattern.formatter().parseBest(value.textValue().strip(), ZonedDateTime::from, LocalDateTime::from);
+    } catch (DateTimeException e) {
+      return reject(field, value, "does not match the client's pattern '" + pattern.pattern() + "'", errors);
+    }
+    if (parsed instanceof ZonedDateTime zoned) {
+      return zoned.toInstant();
+    }
+    if (zone == null) {
+      errors.add(noOffset(field, value));
+      return null;
+    }
+    return inZone(field, value, (LocalDateTime) parsed, zone, errors);
+  }
+
+  /** A local date-time in a zone, unless daylight saving time makes it nonexistent or twice-occurring. */
+  private static Instant inZone(String field, JsonNode value, LocalDateTime local, ZoneId zone, List<FieldError> errors) {
+    List<ZoneOffset> offsets = zone.getRules().getValidOffsets(local);
+    if (offsets.size() == 1) {
+      return local.toInstant(offsets.get(0));
+    }
+    if (offsets.isEmpty()) {
+      return reject(field, value, "does not exist in " + zone + " (skipped by a daylight saving time change)", errors);
+    }
+    errors.add(new FieldError(field, FieldError.AMBIGUOUS_TIMESTAMP, field + " " + Quote.of(value) + " occurs twice in "
+        + zone + " (repeated by a daylight saving time change); send it with an offset"));
+    return null;
+  }
+
+  /** Epoch numbers in a pinned unit: no range guessing, only what an Instant and the canonical format can hold. */
+  private static Instant pinnedEpoch(String field, JsonNode value, int millisDigits, List<FieldError> errors) {
+    BigDecimal number;
+    if (value.isNumber()) {
+      number = value.decimalValue();
+    } else if (value.isTextual() && DIGITS.matcher(value.textValue().strip()).matches()) {
+      number = new BigDecimal(value.textValue().strip());
+    } else {
+      return reject(field, value, "the client's mapping expects an epoch number", errors);
+    }
+    BigDecimal seconds = number.movePointLeft(millisDigits);
+    if (seconds.abs().compareTo(MAX_PINNED_EPOCH_SECONDS) >= 0) {
+      return reject(field, value, "is out of range for an epoch value", errors);
+    }
+    return epochInstant(field, value, seconds, errors);
+  }
+
+  private static LocalDateTime localDateTime(String text) {
+    try {
+      return LocalDateTime.parse(text, DATE_TIME);
+    } catch (DateTimeException e) {
+      return null;
+    }
+  }
+
+  private static FieldError noOffset(String field, JsonNode value) {
+    return new FieldError(field, FieldError.AMBIGUOUS_TIMESTAMP,
+        field + " " + Quote.of(value) + " has no UTC offset or zone, so the instant is ambiguous; add Z or an offset such as +01:00");
+  }
+
+  private static Instant reject(String field, JsonNode value, String why, List<FieldError> errors) {
+    errors.add(invalid(field, value, why));
     return null;
   }
 
@@ -136,6 +240,10 @@ final class Timestamps {
           "as an epoch number must be seconds in [946684800, 4102444800) or milliseconds in [946684800000, 4102444800000)"));
       return null;
     }
+    return epochInstant(field, value, seconds, errors);
+  }
+
+  private static Instant epochInstant(String field, JsonNode value, BigDecimal seconds, List<FieldError> errors) {
     BigDecimal micros = seconds.movePointRight(6);
     if (micros.stripTrailingZeros().scale() > 0) {
       errors.add(invalid(field, value, "has non-zero digits below microseconds; timestamps are never rounded"));

@@ -21,6 +21,16 @@ public class ProblemMappers {
   }
 
   @ServerExceptionMapper
+  public Response invalid(InvalidRequestException e) {
+    return Problem.invalid(e.getMessage(), e.errors()).toResponse();
+  }
+
+  @ServerExceptionMapper
+  public Response conflict(ConflictException e) {
+    return Problem.of(Response.Status.CONFLICT, e.getMessage()).toResponse();
+  }
+
+  @ServerExceptionMapper
   public Response notFound(NotFoundException e) {
     return Problem.of(Response.Status.NOT_FOUND, e.getMessage()).toResponse();
   }

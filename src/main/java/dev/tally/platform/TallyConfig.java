@@ -18,6 +18,10 @@ public interface TallyConfig {
 
   Inspection inspection();
 
+  Mappings mappings();
+
+  Replay replay();
+
   interface Ingest {
     /** Largest accepted request body in bytes; a larger body is answered 413 and nothing is stored. */
     @WithDefault("1048576")
@@ -90,5 +94,32 @@ public interface TallyConfig {
     /** Largest page size GET /raw-events accepts. */
     @WithDefault("500")
     int maxPageSize();
+  }
+
+  interface Mappings {
+    /**
+     * Longest a replica keeps using a cached mapping (or the absence of one). Changes reach every replica at
+     * once through LISTEN/NOTIFY; this bounds staleness should a notification be lost.
+     */
+    @WithDefault("30s")
+    Duration cacheTtl();
+
+    /** Most clients whose mapping is cached; the cache starts over when it is full. */
+    @WithDefault("10000")
+    int cacheMaxEntries();
+  }
+
+  interface Replay {
+    /** Raw events replayed per transaction. */
+    @WithDefault("500")
+    int chunkSize();
+
+    /** A running replay whose last progress is older than this is resumed (after a crash or on another replica). */
+    @WithDefault("60s")
+    Duration staleAfter();
+
+    /** How often replicas look for stale replays to resume. */
+    @WithDefault("30s")
+    Duration resumeInterval();
   }
 }

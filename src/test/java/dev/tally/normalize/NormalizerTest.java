@@ -56,6 +56,11 @@ class NormalizerTest {
     Normalization outcome = normalizer.normalize(element.event(), Mapping.DEFAULT, now);
     assertThat(outcome.mappingVersion()).isZero();
 
+    assertOutcome(name, outcome, expected, messageExcerpt);
+  }
+
+  /** Checks an outcome against a row's expectation: {@code accepted k=v; ...} or {@code rejected field:code ...}. */
+  static void assertOutcome(String name, Normalization outcome, String expected, String messageExcerpt) {
     if (expected.startsWith("accepted ")) {
       assertThat(outcome).as(name).isInstanceOf(Normalization.Accepted.class);
       assertAccepted(name, ((Normalization.Accepted) outcome).event(), fields(expected.substring("accepted ".length())));

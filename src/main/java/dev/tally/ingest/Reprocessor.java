@@ -1,0 +1,99 @@
+package dev.tally.ingest;
+
+import dev.tally.mapping.MappingService;
+import dev.tally.normalize.FieldError;
+import dev.tally.normalize.Mapping;
+import dev.tally.normalize.Normalization;
+import dev.tally.normalize.Normalizer;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.buffer.Buffer;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Normalizes stored raw rows again with their client's current mapping and settles them within the caller's
+ * transaction, exactly as a request would have: the recovery job and replays both go through here. A row that
+ * already stands for a counted event is never moved to another event or to rejected: that would count it
+ * twice, or leave a counted event without its raw row.
+ */
+@ApplicationScoped
+public class Reprocessor {
+
+  /** The columns {@link #stored} reads; select them from raw_events to reprocess rows. */
+  public static final String STORED_COLUMNS = "id, received_at, status, fingerprint, payload::text AS payload, raw_body";
+
+  @Inject BodyParser parser;
+  @Inject Normalizer normalizer;
+  @Inject MappingService mappings;
+  @Inject EventStore store;
+
+  public Uni<List<Reprocessed>> reprocess(SqlConnection connection, List<StoredRaw> rows) {
+    if (rows.isEmpty()) {
+      return Uni.createFrom().item(List.of());
+    }
+    List<ParsedBody.Element> elements = new ArrayList<>(rows.size());
+    Set<String> clients = new HashSet<>();
+    for (StoredRaw row : rows) {
+      ParsedBody.Element element = parser.parseElement(row.content());
+      elements.add(element);
+      String clientId = element.parsed() ? Normalizer.clientIdOf(element.event()) : null;
+      if (clientId != null) {
+        clients.add(clientId);
+      }
+    }
+    return mappings.mappingsFor(clients).flatMap(byClient -> {
+      List<Settlement> settlements = new ArrayList<>(rows.size());
+      for (int i = 0; i < rows.size(); i++) {
+        StoredRaw row = rows.get(i);
+        Normalization normalization = normalize(row, elements.get(i), byClient);
+        if (!row.counted() || sameEvent(row, normalization)) {
+          settlements.add(new Settlement(row.id(), normalization));
+        }
+      }
+      return store.settle(connection, settlements).map(settled -> {
+        List<Reprocessed> results = new ArrayList<>(rows.size());
+        for (StoredRaw row : rows) {
+          results.add(new Reprocessed(row, settled.get(row.id())));
+        }
+        return results;
+      });
+    });
+  }
+
+  /** A counted row may only settle again as the event it already stands for. */
+  private static boolean sameEvent(StoredRaw row, Normalization normalization) {
+    return normalization instanceof Normalization.Accepted accepted && accepted.fingerprint().equals(row.fingerprint());
+  }
+
+  private Normalization normalize(StoredRaw row, ParsedBody.Element element, Map<String, Mapping> byClient) {
+    if (!element.parsed()) {
+      return new Normalization.Rejected(List.of(new FieldError(null, EventResult.UNPARSEABLE, element.error())), 0);
+    }
+    String clientId = Normalizer.clientIdOf(element.event());
+    Mapping mapping = clientId == null ? Mapping.DEFAULT : byClient.getOrDefault(clientId, Mapping.DEFAULT);
+    // The clock the request would have used: when the event was received.
+    return normalizer.normalize(element.event(), mapping, row.receivedAt());
+  }
+
+  /** Raw rows as selected with {@link #STORED_COLUMNS}: jsonb payloads as their JSON text, the rest as the exact bytes received. */
+  public static List<StoredRaw> stored(RowSet<Row> rows) {
+    List<StoredRaw> stored = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      String payload = row.getString("payload");
+      Buffer body = row.getBuffer("raw_body");
+      byte[] content = payload != null ? payload.getBytes(StandardCharsets.UTF_8) : body.getBytes();
+      stored.add(new StoredRaw(row.getLong("id"), row.getOffsetDateTime("received_at").toInstant(), row.getString("status"),
+          row.getString("fingerprint"), content));
+    }
+    return stored;
+  }
+}

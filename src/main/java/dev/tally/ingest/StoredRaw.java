@@ -1,0 +1,15 @@
+package dev.tally.ingest;
+
+import java.time.Instant;
+
+/**
+ * A raw row read back to be normalized again (recovery of pending rows, replays): its exact content, its
+ * status and the fingerprint it resolved to (null if none).
+ */
+public record StoredRaw(long id, Instant receivedAt, String status, String fingerprint, byte[] content) {
+
+  /** Whether this row already stands for a counted event. */
+  public boolean counted() {
+    return EventResult.ACCEPTED.equals(status) || EventResult.DUPLICATE.equals(status);
+  }
+}

@@ -1,0 +1,70 @@
+package dev.tally.mapping;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tally.platform.BadRequestException;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
+/** Per-client mappings: immutable, numbered versions. */
+@Path("/clients/{clientId}/mapping")
+@Produces(MediaType.APPLICATION_JSON)
+public class MappingResource {
+
+  private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+  @Inject MappingService mappings;
+
+  @PUT
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Operation(summary = "Store a new mapping version",
+      description = "Validates the whole definition first; an invalid one is answered 400 naming every problem and nothing is stored. "
+          + "A definition identical to the current version creates no new version (200).")
+  @RequestBody(content = @Content(examples = @ExampleObject(name = "legacy shop", value = MappingExamples.DEFINITION)))
+  @APIResponse(responseCode = "201", description = "New version stored",
+      content = @Content(examples = @ExampleObject(name = "created", value = MappingExamples.VERSION)))
+  @APIResponse(responseCode = "200", description = "Identical to the current version; nothing new stored")
+  @APIResponse(responseCode = "400", description = "Invalid definition (problem+json with every error)",
+      content = @Content(examples = @ExampleObject(name = "invalid", value = MappingExamples.INVALID)))
+  public Uni<Response> put(@PathParam("clientId") String clientId, JsonNode definition) {
+    validClientId(clientId);
+    return mappings.save(clientId, definition)
+        .map(saved -> Response.status(saved.created() ? 201 : 200).entity(saved.version()).build());
+  }
+
+  @GET
+  @Operation(summary = "The current mapping version")
+  @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "current", value = MappingExamples.VERSION)))
+  @APIResponse(responseCode = "404", description = "The client has no mapping: its events follow the default rules")
+  public Uni<MappingVersion> current(@PathParam("clientId") String clientId) {
+    validClientId(clientId);
+    return mappings.current(clientId);
+  }
+
+  @GET
+  @Path("/versions")
+  @Operation(summary = "Every mapping version, oldest first")
+  public Uni<MappingVersions> versions(@PathParam("clientId") String clientId) {
+    validClientId(clientId);
+    return mappings.versions(clientId);
+  }
+
+  private static void validClientId(String clientId) {
+    if (!CLIENT_ID.matcher(clientId).matches()) {
+      throw new BadRequestException("clientId", "clientId must be 1-128 characters of A-Z a-z 0-9 . _ : -");
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package dev.tally.replay;
+
+import dev.tally.platform.BadRequestException;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
+/** Replays of stored raw events through the client's current mapping. */
+@Path("/replays")
+@Produces(MediaType.APPLICATION_JSON)
+public class ReplayResource {
+
+  @Inject ReplayService replays;
+
+  @POST
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Operation(summary = "Start a replay",
+      description = "Normalizes a client's stored raw events (by default the rejected ones) again with its current mapping. "
+          + "Fingerprints make it idempotent: replaying twice never counts an event twice.")
+  @RequestBody(content = @Content(examples = @ExampleObject(name = "rejected since the mapping fix", value = ReplayExamples.REQUEST)))
+  @APIResponse(responseCode = "202", description = "Replay started",
+      content = @Content(examples = @ExampleObject(name = "started", value = ReplayExamples.STARTED)))
+  @APIResponse(responseCode = "400", description = "Invalid request (problem+json naming the parameter)")
+  @APIResponse(responseCode = "409", description = "A replay of this client is already running")
+  public Uni<Response> start(ReplayRequest request) {
+    return replays.start(request)
+        .map(view -> Response.accepted(view).location(URI.create("/replays/" + view.id())).build());
+  }
+
+  @GET
+  @Path("/{id}")
+  @Operation(summary = "A replay's progress")
+  @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "finished", value = ReplayExamples.FINISHED)))
+  @APIResponse(responseCode = "404", description = "No such replay")
+  public Uni<ReplayView> find(@PathParam("id") String id) {
+    try {
+      return replays.find(Long.parseLong(id));
+    } catch (NumberFormatException e) {
+      throw new BadRequestException("id", "a replay id is a number");
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package dev.tally.replay;
+
+import dev.tally.ingest.EventResult;
+import dev.tally.ingest.Reprocessed;
+import dev.tally.ingest.Reprocessor;
+import dev.tally.platform.DatabaseFailures;
+import dev.tally.platform.TallyConfig;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs replays in bounded chunks, one transaction each: claim the next raw rows after the cursor, normalize
+ * them with the client's current mapping, settle them, and advance the cursor and counters — so a replay stopped
+ * at any point resumes where its last committed chunk ended, and reruns are idempotent thanks to fingerprints.
+ * Replays whose runner died (restart, lost replica) are resumed by whichever replica notices first.
+ */
+@ApplicationScoped
+public class ReplayRunner {
+
+  private static final Logger LOG = Logger.getLogger(ReplayRunner.class);
+
+  private final Set<Long> runningHere = ConcurrentHashMap.newKeySet();
+
+  @Inject ReplayRepository replays;
+  @Inject Reprocessor reprocessor;
+  @Inject TallyConfig config;
+
+  /** Starts running a replay in the background; returns at once. */
+  void start(Replay replay) {
+    if (!runningHere.add(replay.id())) {
+      return;
+    }
+    run(replay, replay.cursorId())
+        .eventually(() -> runningHere.remove(replay.id()))
+        .subscribe().with(
+            done -> LOG.infof("Replay %d of client %s finished", replay.id(), replay.clientId()),
+            failure -> LOG.warnf("Replay %d of client %s stopped: %s", replay.id(), replay.clientId(), failure.toString()));
+  }
+
+  @Scheduled(every = "${tally.replay.resume-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+  Uni<Void> resumeStale() {
+    return replays.claimStale(config.replay().staleAfter())
+        .invoke(found -> found.ifPresent(replay -> {
+          LOG.infof("Resuming replay %d of client %s after raw id %d", replay.id(), replay.clientId(), replay.cursorId());
+          start(replay);
+        }))
+        .onFailure().invoke(e -> LOG.debugf("Could not look for stale replays: %s", e.toString()))
+        .onFailure().recoverWithNull()
+        .replaceWithVoid();
+  }
+
+  private Uni<Void> run(Replay replay, long after) {
+    return replays.pool().withTransaction(connection -> replays.claimChunk(connection, replay, after, config.replay().chunkSize())
+            .flatMap(rows -> reprocessor.reprocess(connection, Reprocessor.stored(rows)))
+            .flatMap(done -> {
+              if (done.isEmpty()) {
+                return Uni.createFrom().item((ChunkProgress) null);
+              }
+              ChunkProgress progress = progress(done);
+              return replays.progress(connection, replay.id(), progress).replaceWith(progress);
+            }))
+        .flatMap(progress -> progress == null ? replays.succeed(replay.id()) : run(replay, progress.lastRawId()))
+        .onFailure(failure -> !DatabaseFailures.isTransient(failure))
+        .call(failure -> replays.fail(replay.id(), failure.toString()));
+    // A transient failure (database away) leaves the replay running with its last committed cursor; it is
+    // resumed once its heartbeat is stale.
+  }
+
+  /** What a chunk did; {@code accepted} counts only events this replay added. */
+  static ChunkProgress progress(List<Reprocessed> done) {
+    int accepted = 0;
+    int duplicates = 0;
+    int rejected = 0;
+    int conflicts = 0;
+    long last = 0;
+    for (Reprocessed r : done) {
+      last = Math.max(last, r.row().id());
+      if (r.leftUnchanged()) {
+        conflicts++;
+        continue;
+      }
+      switch (r.settled().status()) {
+        case EventResult.ACCEPTED -> {
+          if (r.row().counted()) {
+            duplicates++;
+          } else {
+            accepted++;
+          }
+        }
+        case EventResult.DUPLICATE -> duplicates++;
+        case EventResult.CONFLICT -> conflicts++;
+        default -> rejected++;
+      }
+    }
+    return new ChunkProgress(last, done.size(), accepted, duplicates, rejected, conflicts);
+  }
+}

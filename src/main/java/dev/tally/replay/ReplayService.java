@@ -1,0 +1,71 @@
+package dev.tally.replay;
+
+import dev.tally.platform.BadRequestException;
+import dev.tally.platform.NotFoundException;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Validates replay requests, records them and hands them to the runner. */
+@ApplicationScoped
+public class ReplayService {
+
+  /** Statuses whose rows can be normalized again; pending rows belong to the recovery job. */
+  static final Set<String> REPLAYABLE = Set.of("rejected", "conflict", "accepted", "duplicate");
+  private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+  @Inject ReplayRepository replays;
+  @Inject ReplayRunner runner;
+
+  public Uni<ReplayView> start(ReplayRequest request) {
+    if (request == null || request.clientId() == null || !CLIENT_ID.matcher(request.clientId()).matches()) {
+      throw new BadRequestException("clientId", "clientId is required: 1-128 characters of A-Z a-z 0-9 . _ : -");
+    }
+    List<String> statuses = statuses(request.statuses());
+    Instant from = instant("from", request.from());
+    Instant to = instant("to", request.to());
+    if (from != null && to != null && !from.isBefore(to)) {
+      throw new BadRequestException("to", "to must be after from");
+    }
+    return replays.create(request.clientId(), statuses, from, to)
+        .invoke(created -> runner.start(created.replay()))
+        .map(ReplayRepository.Created::view);
+  }
+
+  public Uni<ReplayView> find(long id) {
+    return replays.find(id).map(found -> found.orElseThrow(() -> new NotFoundException("no replay " + id)));
+  }
+
+  private static List<String> statuses(List<String> requested) {
+    if (requested == null || requested.isEmpty()) {
+      return List.of("rejected");
+    }
+    Set<String> statuses = new LinkedHashSet<>();
+    for (String status : requested) {
+      if (status == null || !REPLAYABLE.contains(status)) {
+        throw new BadRequestException("statuses", "statuses may hold " + String.join(", ", REPLAYABLE.stream().sorted().toList())
+            + "; got " + status);
+      }
+      statuses.add(status);
+    }
+    return List.copyOf(statuses);
+  }
+
+  private static Instant instant(String parameter, String text) {
+    if (text == null || text.isBlank()) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(text.strip()).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new BadRequestException(parameter, parameter + " must be an ISO-8601 instant with offset, such as 2024-01-01T00:00:00Z");
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package dev.tally.replay;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A replay and its progress. {@code state} is {@code running}, {@code succeeded} or {@code failed}; counters
+ * say what this replay did: {@code accepted} counts events it added, {@code duplicates} events already counted.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ReplayView(
+    long id,
+    String clientId,
+    List<String> statuses,
+    Instant from,
+    Instant to,
+    String state,
+    long total,
+    long processed,
+    long accepted,
+    long duplicates,
+    long rejected,
+    long conflicts,
+    Instant startedAt,
+    Instant finishedAt,
+    String error) {}
