@@ -33,15 +33,16 @@ public class MappingRepository {
 
   private static final String VERSIONS = "SELECT " + COLUMNS + " FROM client_mappings WHERE client_id = $1 ORDER BY version";
 
+  // Definitions are bound as text and cast: bound as jsonb, a Java String would be stored as a JSON string.
   // Serializes saves per client, so that version numbers are gapless and an identical save is recognised.
   private static final String LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('tally.mapping:' || $1, 0))";
 
-  private static final String CURRENT_IF_SAME = "SELECT " + COLUMNS + ", definition = $2::jsonb AS same"
+  private static final String CURRENT_IF_SAME = "SELECT " + COLUMNS + ", definition = $2::text::jsonb AS same"
       + " FROM client_mappings WHERE client_id = $1 ORDER BY version DESC LIMIT 1";
 
   private static final String INSERT = """
       INSERT INTO client_mappings (client_id, version, definition)
-      VALUES ($1, $2, $3::jsonb)
+      VALUES ($1, $2, $3::text::jsonb)
       RETURNING client_id, version, created_at, definition::text AS definition""";
 
   // Delivered to every listening replica when the transaction commits, not before.

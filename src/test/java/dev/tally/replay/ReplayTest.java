@@ -1,0 +1,87 @@
+package dev.tally.replay;
+
+import static dev.tally.support.Events.event;
+import static dev.tally.support.Events.newClientId;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import dev.tally.support.TestDb;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Test;
+
+/** POST /replays and GET /replays/{id}: validation, one replay per client, counted events never move. */
+@QuarkusTest
+class ReplayTest {
+
+  @Test
+  void replayRequestsAreValidatedNamingTheParameter() {
+    post("{\"statuses\":[\"rejected\"]}").then().statusCode(400).body("parameter", equalTo("clientId"));
+    post("{\"clientId\":\"bad id\"}").then().statusCode(400).body("parameter", equalTo("clientId"));
+    post("{\"clientId\":\"c\",\"statuses\":[\"pending\"]}").then().statusCode(400).body("parameter", equalTo("statuses"));
+    post("{\"clientId\":\"c\",\"statuses\":[\"nope\"]}").then().statusCode(400).body("parameter", equalTo("statuses"));
+    post("{\"clientId\":\"c\",\"from\":\"yesterday\"}").then().statusCode(400).body("parameter", equalTo("from"));
+    post("{\"clientId\":\"c\",\"from\":\"2024-02-01T00:00:00Z\",\"to\":\"2024-01-01T00:00:00Z\"}")
+        .then().statusCode(400).body("parameter", equalTo("to"));
+    given().get("/replays/abc").then().statusCode(400).body("parameter", equalTo("id"));
+    given().get("/replays/999999999").then().statusCode(404).contentType("application/problem+json");
+  }
+
+  @Test
+  void onlyOneReplayPerClientRunsAtATime() {
+    String client = newClientId("onereplay");
+    long running = ((Number) TestDb.one("INSERT INTO replays (client_id, statuses, max_raw_id, total) "
+        + "VALUES (?, '{rejected}', 0, 0) RETURNING id", client).get("id")).longValue();
+    try {
+      post("{\"clientId\":\"" + client + "\"}").then().statusCode(409).contentType("application/problem+json");
+    } finally {
+      TestDb.update("UPDATE replays SET state = 'succeeded', finished_at = now() WHERE id = ?", running);
+    }
+    JsonPath done = LegacyClientOnboardingTest.replay(client);
+    assertThat(done.getString("state")).isEqualTo("succeeded");
+    assertThat(done.getLong("total")).isZero();
+  }
+
+  @Test
+  void countedEventsNeverMoveWhenTheMappingWouldMakeThemDifferent() {
+    String client = newClientId("stable");
+    for (int i = 0; i < 3; i++) {
+      given().contentType(ContentType.JSON)
+          .body("{\"clientId\":\"" + client + "\",\"metric\":\"clicks\",\"kind\":\"views\",\"amount\":" + i
+              + ",\"timestamp\":\"2024-01-01T00:00:00Z\"}")
+          .post("/events").then().statusCode(201);
+    }
+    given().contentType(ContentType.JSON).body("{\"fields\":{\"metric\":\"/kind\"}}").put("/clients/" + client + "/mapping")
+        .then().statusCode(201);
+
+    JsonPath replay = LegacyClientOnboardingTest.replay(client, "[\"accepted\"]");
+
+    assertThat(replay.getLong("processed")).isEqualTo(3);
+    assertThat(replay.getLong("accepted")).isZero();
+    assertThat(replay.getLong("conflicts")).isEqualTo(3);
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ? AND metric = 'clicks'", client)).isEqualTo(3);
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(3);
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ? AND status = 'accepted' AND mapping_version = 0",
+        client)).isEqualTo(3);
+  }
+
+  @Test
+  void replayingAcceptedEventsUnderTheSameRulesChangesNothing() {
+    String client = newClientId("sameagain");
+    given().contentType(ContentType.JSON).body(event(client, "m", "1.5", "2024-01-01T00:00:00Z")).post("/events").then().statusCode(201);
+    given().contentType(ContentType.JSON).body(event(client, "m", "1.5", "2024-01-01T00:00:00Z")).post("/events").then().statusCode(200);
+
+    JsonPath replay = LegacyClientOnboardingTest.replay(client, "[\"accepted\",\"duplicate\"]");
+
+    assertThat(replay.getLong("total")).isEqualTo(2);
+    assertThat(replay.getLong("duplicates")).isEqualTo(2);
+    assertThat(replay.getLong("accepted")).isZero();
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(1);
+  }
+
+  private static io.restassured.response.Response post(String body) {
+    return given().contentType(ContentType.JSON).body(body).post("/replays");
+  }
+}
