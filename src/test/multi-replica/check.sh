@@ -90,9 +90,18 @@ CREATE TRIGGER multi_replica_record AFTER UPDATE ON raw_events FOR EACH ROW EXEC
 SQL
 
 echo "== 2. the same events through both replicas at once are stored once"
+# Posts like a client: a 503 acknowledged nothing, so the same body is sent again (up to 5 times). Writes
+# the final status code to $3, its body to $3.body, and the number of 503s to $3.retries.
 post() { # port body file
-  curl -s -o "$3.body" -w '%{http_code}' -H 'Content-Type: application/json' --max-time 30 \
-    --data-binary "$2" "http://127.0.0.1:$1/events" >"$3"
+  local attempt code
+  for attempt in 1 2 3 4 5; do
+    code="$(curl -s -o "$3.body" -w '%{http_code}' -H 'Content-Type: application/json' --max-time 30 \
+      --data-binary "$2" "http://127.0.0.1:$1/events")" || code=000
+    [ "$code" = 503 ] || break
+    sleep 1
+  done
+  echo "$code" >"$3"
+  echo $((attempt - 1)) >"$3.retries"
 }
 posts=()
 for n in $(seq 1 "$EVENTS"); do
@@ -109,20 +118,43 @@ for n in $(seq 1 "$EVENTS"); do
     posts=()
   fi
 done
+retried=0
 for n in $(seq 1 "$EVENTS"); do
-  codes="$(cat "$OUT/event-$n-a") $(cat "$OUT/event-$n-b")"
-  case "$codes" in
-    "201 200") dup="$OUT/event-$n-b.body" ;;
-    "200 201") dup="$OUT/event-$n-a.body" ;;
-    *) fail "event $n: replicas answered $codes, expected one 201 and one 200" ;;
-  esac
-  grep -q '"status":"duplicate"' "$dup" || fail "event $n: the 200 is not a duplicate: $(cat "$dup")"
+  created=0
+  event_retries=0
+  for side in a b; do
+    code="$(cat "$OUT/event-$n-$side")"
+    case "$code" in
+      201) created=$((created + 1)) ;;
+      200) grep -q '"status":"duplicate"' "$OUT/event-$n-$side.body" \
+             || fail "event $n: a 200 that is not a duplicate: $(cat "$OUT/event-$n-$side.body")" ;;
+      *) fail "event $n: replica answered $code: $(cat "$OUT/event-$n-$side.body")" ;;
+    esac
+    event_retries=$((event_retries + $(cat "$OUT/event-$n-$side.retries")))
+  done
+  retried=$((retried + event_retries))
+  # Two 200s are right only when a 503'd first attempt was finished by recovery (checked below in the DB).
+  [ "$created" -le 1 ] || fail "event $n: both replicas answered 201"
+  [ "$created" = 1 ] || [ "$event_retries" -gt 0 ] || fail "event $n: two duplicates and no 201"
 done
-pass "$EVENTS events: each answered 201 by one replica and 200 duplicate by the other"
+pass "$EVENTS events, each posted to both replicas at once: every answer 201 or 200 duplicate, never two 201s"
+if [ "$retried" -gt 0 ]; then
+  # Seen on a loaded machine: a request slower than the 1 s grace meets the other replica's recovery job on
+  # the same rows, PostgreSQL breaks the deadlock (40P01) and Tally answers 503, acknowledging nothing.
+  echo "  note: $retried posts were answered 503 first and retried: $(grep -ho 'ERROR: [^(]*([0-9A-Z]*)' "$OUT"/replica-*.log | sort | uniq -c | tr -s ' ' | paste -sd ';' -)"
+fi
+deadline=$((SECONDS + 30))
+while [ "$(psql_db -c "SELECT count(*) FROM raw_events WHERE client_id = '$CLIENT' AND status = 'pending'")" != 0 ]; do
+  [ "$SECONDS" -lt "$deadline" ] || fail "raw rows of the ingest step still pending after 30 s"
+  sleep 0.5
+done
 stored=$(psql_db -c "SELECT count(*) FROM events WHERE client_id = '$CLIENT'")
 [ "$stored" = "$EVENTS" ] || fail "$stored events rows for $EVENTS distinct events"
-raw=$(psql_db -c "SELECT count(*) FILTER (WHERE status = 'accepted') || ' accepted, ' || count(*) FILTER (WHERE status = 'duplicate') || ' duplicate' FROM raw_events WHERE client_id = '$CLIENT'")
-[ "$raw" = "$EVENTS accepted, $EVENTS duplicate" ] || fail "raw rows: $raw"
+# Every attempt that reached the database left a raw row: one per event is accepted, all others duplicates.
+raw=$(psql_db -c "SELECT count(*) FILTER (WHERE status = 'accepted') || ' accepted, ' || count(*) FILTER (WHERE status = 'duplicate') || ' duplicate, '
+  || count(*) FILTER (WHERE status NOT IN ('accepted', 'duplicate')) || ' other' FROM raw_events WHERE client_id = '$CLIENT'")
+[[ "$raw" =~ ^$EVENTS\ accepted,\ ([0-9]+)\ duplicate,\ 0\ other$ ]] || fail "raw rows: $raw"
+(( BASH_REMATCH[1] >= EVENTS && BASH_REMATCH[1] <= EVENTS + retried )) || fail "raw rows: $raw after $retried retries"
 pass "one events row per event; raw rows: $raw"
 
 echo "== 3. both recovery jobs drain one pending backlog; no row is settled twice"
