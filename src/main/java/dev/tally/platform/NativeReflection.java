@@ -1,0 +1,32 @@
+package dev.tally.platform;
+
+import dev.tally.ingest.BatchResult;
+import dev.tally.ingest.EventResult;
+import dev.tally.inspect.EventView;
+import dev.tally.inspect.RawEventPage;
+import dev.tally.inspect.RawEventView;
+import dev.tally.normalize.CanonicalEvent;
+import dev.tally.normalize.FieldError;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * Every type Jackson reads or writes reflectively, kept for the native executable. Quarkus registers a
+ * resource method's declared return type by itself, but not what hides behind {@code Response} or
+ * {@code ObjectMapper.writeValueAsString} (results, problems, rejection reasons), and a record missing here
+ * serializes as {@code {}} in the native build only. One list, so a new API body is added in one place;
+ * .ci/run checks the generated native configuration for these entries.
+ */
+@RegisterForReflection(targets = {
+    BatchResult.class,
+    CanonicalEvent.class,
+    EventResult.class,
+    EventView.class,
+    FieldError.class,
+    Problem.class,
+    RawEventPage.class,
+    RawEventView.class,
+})
+public final class NativeReflection {
+
+  private NativeReflection() {}
+}

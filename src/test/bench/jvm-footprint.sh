@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# On-demand benchmark, not a test: prints the JVM figures the README's sizing table and the Kubernetes
+# resource requests are based on. Uses the already built target/quarkus-app (./mvnw package first) and a
+# database of its own, so it never touches the one the tests use.
+#
+#   src/test/bench/jvm-footprint.sh [extra JVM options...]     e.g. -XX:MaxRAM=512m
+#
+# Needs curl, psql and wrk (apt-get install -y wrk). Load: LOAD_SECONDS (30) of single-event posts over
+# LOAD_CONNECTIONS (32) connections, every event distinct (a new row each time, the expensive path).
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+
+db=tally_deploy_footprint  # a name of its own: other checkouts on this PostgreSQL have their own bench databases
+port="${PORT:-18090}"
+seconds="${LOAD_SECONDS:-30}"
+connections="${LOAD_CONNECTIONS:-32}"
+jar=target/quarkus-app/quarkus-run.jar
+[ -f "$jar" ] || { echo "build first: ./mvnw -B package -DskipTests" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
+
+work="$(mktemp -d)"
+pid=""
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+
+rss_mib() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+
+start_ns=$(date +%s%N)
+QUARKUS_HTTP_PORT="$port" \
+QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$db" \
+QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$db" \
+  java "$@" -jar "$jar" >"$work/app.log" 2>&1 &
+pid=$!
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/q/health/ready")" = 200 ]; do
+  kill -0 "$pid" 2>/dev/null || { cat "$work/app.log"; exit 1; }
+  if (( ($(date +%s%N) - start_ns) / 1000000000 > 60 )); then echo "not ready after 60 s" >&2; exit 1; fi
+  sleep 0.05
+done
+ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+quarkus_says="$(grep -o 'started in [0-9.]*s' "$work/app.log" | head -1)"
+rss_ready=$(rss_mib "$pid")
+
+sleep 20
+rss_idle=$(rss_mib "$pid")
+
+cat >"$work/post.lua" <<'LUA'
+local n = 0
+local tag = tostring(math.random(1, 1e9))
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  n = n + 1
+  wrk.body = '{"clientId":"bench","metric":"m","amount":1.5,"timestamp":"2024-01-01T00:00:00Z","eventId":"'
+    .. tag .. '-' .. n .. '"}'
+  return wrk.format(nil, "/events")
+end
+LUA
+peak=0
+( while kill -0 "$pid" 2>/dev/null; do r=$(rss_mib "$pid"); echo "$r"; sleep 0.5; done ) >"$work/rss.txt" &
+sampler=$!
+wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port" >"$work/wrk.txt"
+kill "$sampler"; wait "$sampler" 2>/dev/null || true
+peak=$(sort -n "$work/rss.txt" | tail -1)
+rss_after=$(rss_mib "$pid")
+stored=$(psql -h 127.0.0.1 -U postgres -d "$db" -Atc "SELECT count(*) FROM events")
+
+echo "== JVM footprint ($(java -version 2>&1 | head -1); options: ${*:-none}; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "start to /q/health/ready 200 : ${ready_ms} ms (Quarkus: ${quarkus_says:-?})"
+echo "RSS at ready                 : ${rss_ready} MiB"
+echo "RSS idle (20 s after ready)  : ${rss_idle} MiB"
+echo "RSS under load (peak)        : ${peak} MiB   (${connections} connections, ${seconds} s)"
+echo "RSS right after load         : ${rss_after} MiB"
+echo "events stored during load    : ${stored}"
+grep -E "Requests/sec|Latency|Non-2xx|Socket errors|  50%|  99%" "$work/wrk.txt"
+
+kill "$pid"; wait "$pid" 2>/dev/null || true
+pid=""
+psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $db"

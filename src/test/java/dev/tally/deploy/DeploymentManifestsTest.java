@@ -1,0 +1,330 @@
+package dev.tally.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tally.platform.TallyConfig;
+import io.smallrye.config.WithName;
+import java.io.IOException;
+import java.io.Reader;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The deployment files agree with the code: probes hit endpoints that exist, ports line up, every environment
+ * variable is a real configuration key, and the manifests keep the safety settings that matter. Plain JUnit
+ * over the committed YAML (SnakeYAML arrives through quarkus-smallrye-openapi); no cluster needed.
+ */
+@SuppressWarnings("unchecked")
+class DeploymentManifestsTest {
+
+  private static final Path K8S = Path.of("docker/kubernetes");
+  private static final Path DOCKER = Path.of("docker");
+
+  /** What quarkus-smallrye-health serves under the default root path. */
+  private static final Set<String> HEALTH_ENDPOINTS = Set.of("/q/health/started", "/q/health/live", "/q/health/ready");
+
+  /** The Quarkus keys the deployment files set; each is documented in the Quarkus configuration reference. */
+  private static final Set<String> QUARKUS_KEYS = Set.of(
+      "quarkus.datasource.reactive.url",
+      "quarkus.datasource.jdbc.url",
+      "quarkus.datasource.username",
+      "quarkus.datasource.password",
+      "quarkus.datasource.reactive.max-size",
+      "quarkus.http.port");
+
+  private static final int QUARKUS_DEFAULT_HTTP_PORT = 8080;
+
+  @Test
+  void probesPointAtTheHealthEndpointsSmallRyeServes() {
+    Map<String, Object> container = container();
+    assertThat(path(container, "startupProbe.httpGet.path")).isEqualTo("/q/health/started");
+    assertThat(path(container, "livenessProbe.httpGet.path")).isEqualTo("/q/health/live");
+    assertThat(path(container, "readinessProbe.httpGet.path")).isEqualTo("/q/health/ready");
+    for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+      assertThat(HEALTH_ENDPOINTS).contains((String) path(container, probe + ".httpGet.path"));
+      assertThat(containerPort(container, path(container, probe + ".httpGet.port")))
+          .as(probe + " port").isEqualTo(httpPort());
+    }
+  }
+
+  @Test
+  void containerPortServiceTargetPortAndImagesAgreeWithTheHttpPort() throws IOException {
+    Map<String, Object> container = container();
+    assertThat(containerPort(container, "http")).isEqualTo(httpPort());
+    Map<String, Object> service = manifest("service.yaml", "Service");
+    for (Object port : (List<?>) path(service, "spec.ports")) {
+      assertThat(containerPort(container, ((Map<?, ?>) port).get("targetPort"))).isEqualTo(httpPort());
+    }
+    assertThat(path(deployment(), "spec.template.metadata.annotations.prometheus\\.io/port"))
+        .isEqualTo(String.valueOf(httpPort()));
+    for (String dockerfile : List.of("Dockerfile.jvm", "Dockerfile.native", "Dockerfile.native-build")) {
+      assertThat(Files.readString(DOCKER.resolve(dockerfile))).as(dockerfile).contains("EXPOSE " + httpPort());
+    }
+  }
+
+  @Test
+  void everyEnvironmentVariableIsARealConfigurationKey() throws IOException {
+    Set<String> valid = new TreeSet<>();
+    tallyKeys().keySet().forEach(key -> valid.add(envName(key)));
+    QUARKUS_KEYS.forEach(key -> valid.add(envName(key)));
+
+    Map<String, Object> configMap = manifest("configmap.yaml", "ConfigMap");
+    Set<String> names = new TreeSet<>(((Map<String, ?>) path(configMap, "data")).keySet());
+    for (Object env : (List<?>) container().get("env")) {
+      names.add((String) ((Map<?, ?>) env).get("name"));
+    }
+    Map<String, Object> compose = load(DOCKER.resolve("compose.yml")).get(0);
+    names.addAll(((Map<String, ?>) path(compose, "services.tally.environment")).keySet());
+
+    assertThat(names).isNotEmpty().allSatisfy(name -> assertThat(valid).as(name + " is not a configuration key").contains(name));
+    assertThat(names).contains("TALLY_INGEST_MAX_BODY_BYTES", "QUARKUS_DATASOURCE_REACTIVE_URL",
+        "QUARKUS_DATASOURCE_JDBC_URL", "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD");
+  }
+
+  @Test
+  void configMapValuesHaveTheTypesTheKeysExpect() {
+    Map<String, Class<?>> types = new TreeMap<>();
+    tallyKeys().forEach((key, type) -> types.put(envName(key), type));
+    Map<String, Object> data = (Map<String, Object>) path(manifest("configmap.yaml", "ConfigMap"), "data");
+    data.forEach((name, value) -> {
+      assertThat(value).as(name + " must be a quoted string").isInstanceOf(String.class);
+      Class<?> type = types.get(name);
+      if (type == int.class || type == Integer.class) {
+        assertThat((String) value).as(name).matches("\\d+");
+      } else if (type == Duration.class) {
+        assertThat((String) value).as(name).matches("\\d+(ms|s|m|h|d)|P.*");
+      }
+    });
+  }
+
+  @Test
+  void shutdownFinishesBeforeKubernetesKillsThePod() throws IOException {
+    Duration shutdown = Duration.parse("PT" + applicationProperties().getProperty("quarkus.shutdown.timeout").toUpperCase());
+    int grace = (Integer) path(deployment(), "spec.template.spec.terminationGracePeriodSeconds");
+    assertThat(Duration.ofSeconds(grace)).isGreaterThan(shutdown);
+  }
+
+  @Test
+  void atLeastTwoReplicasAndEveryObjectSelectsTheDeploymentsPods() {
+    Map<String, Object> deployment = deployment();
+    Map<String, Object> podLabels = (Map<String, Object>) path(deployment, "spec.template.metadata.labels");
+    assertThat((Integer) path(deployment, "spec.replicas")).isGreaterThanOrEqualTo(2);
+    assertThat(podLabels).containsAllEntriesOf((Map<String, Object>) path(deployment, "spec.selector.matchLabels"));
+
+    Map<String, Object> service = manifest("service.yaml", "Service");
+    assertThat(podLabels).containsAllEntriesOf((Map<String, Object>) path(service, "spec.selector"));
+
+    Map<String, Object> pdb = manifest("pdb.yaml", "PodDisruptionBudget");
+    assertThat(podLabels).containsAllEntriesOf((Map<String, Object>) path(pdb, "spec.selector.matchLabels"));
+    assertThat((Integer) path(pdb, "spec.minAvailable")).isBetween(1, (Integer) path(deployment, "spec.replicas") - 1);
+
+    Map<String, Object> hpa = manifest("hpa.yaml", "HorizontalPodAutoscaler");
+    assertThat(path(hpa, "spec.scaleTargetRef.kind")).isEqualTo("Deployment");
+    assertThat(path(hpa, "spec.scaleTargetRef.name")).isEqualTo(path(deployment, "metadata.name"));
+    assertThat((Integer) path(hpa, "spec.minReplicas")).isGreaterThanOrEqualTo(2)
+        .isLessThanOrEqualTo((Integer) path(hpa, "spec.maxReplicas"));
+  }
+
+  @Test
+  void podRunsUnprivilegedOnAReadOnlyRootFilesystem() {
+    Map<String, Object> spec = (Map<String, Object>) path(deployment(), "spec.template.spec");
+    Map<String, Object> container = container();
+    assertThat(path(spec, "securityContext.runAsNonRoot")).isEqualTo(true);
+    assertThat(path(spec, "securityContext.seccompProfile.type")).isEqualTo("RuntimeDefault");
+    assertThat(path(container, "securityContext.allowPrivilegeEscalation")).isEqualTo(false);
+    assertThat(path(container, "securityContext.readOnlyRootFilesystem")).isEqualTo(true);
+    assertThat((List<String>) path(container, "securityContext.capabilities.drop")).containsExactly("ALL");
+
+    String tmpVolume = ((List<Map<String, Object>>) container.get("volumeMounts")).stream()
+        .filter(mount -> "/tmp".equals(mount.get("mountPath"))).map(mount -> (String) mount.get("name"))
+        .findFirst().orElseThrow(() -> new AssertionError("/tmp must be a writable volume"));
+    assertThat(((List<Map<String, Object>>) spec.get("volumes")).stream()
+        .filter(volume -> tmpVolume.equals(volume.get("name"))).findFirst().orElseThrow())
+        .containsKey("emptyDir");
+
+    for (String bound : List.of("requests.cpu", "requests.memory", "limits.memory")) {
+      assertThat(path(container, "resources." + bound)).as(bound).isNotNull();
+    }
+  }
+
+  @Test
+  void credentialsComeFromTheSecretTheTemplateDescribesAndNoRealOneIsCommitted() {
+    Map<String, Object> secret = manifest("secret.template.yaml", "Secret");
+    Map<String, Object> values = (Map<String, Object>) path(secret, "stringData");
+    assertThat(values.values()).allMatch("REPLACE_ME"::equals);
+    for (Object env : (List<?>) container().get("env")) {
+      Map<String, Object> ref = (Map<String, Object>) path((Map<String, Object>) env, "valueFrom.secretKeyRef");
+      if (ref != null) {
+        assertThat(ref.get("name")).isEqualTo(path(secret, "metadata.name"));
+        assertThat(values).containsKey((String) ref.get("key"));
+      }
+    }
+    assertThat((List<String>) path(load(K8S.resolve("kustomization.yaml")).get(0), "resources"))
+        .doesNotContain("secret.template.yaml")
+        .containsExactlyInAnyOrder("configmap.yaml", "deployment.yaml", "service.yaml", "hpa.yaml", "pdb.yaml");
+  }
+
+  @Test
+  void imagesRunAsANumericNonRootUser() throws IOException {
+    for (String dockerfile : List.of("Dockerfile.jvm", "Dockerfile.native", "Dockerfile.native-build")) {
+      List<String> lines = Files.readAllLines(DOCKER.resolve(dockerfile));
+      int lastFrom = 0;
+      for (int i = 0; i < lines.size(); i++) {
+        if (lines.get(i).startsWith("FROM ")) {
+          lastFrom = i;
+        }
+      }
+      // The final stage is the image that ships; runAsNonRoot needs a numeric UID to verify.
+      List<String> users = lines.subList(lastFrom, lines.size()).stream()
+          .filter(line -> line.startsWith("USER ")).map(line -> line.substring(5).trim()).toList();
+      assertThat(users).as(dockerfile).isNotEmpty();
+      assertThat(users.get(users.size() - 1)).as(dockerfile).matches("[1-9]\\d*");
+    }
+  }
+
+  @Test
+  void dockerignoreIsAWhitelistThatLetsThroughWhatTheDockerfilesCopy() throws IOException {
+    List<String> entries = Files.readAllLines(Path.of(".dockerignore")).stream()
+        .map(String::trim).filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+    assertThat(entries.get(0)).isEqualTo("*");
+    List<String> allowed = entries.stream().skip(1)
+        .peek(entry -> assertThat(entry).as("after *, only exceptions").startsWith("!"))
+        .map(entry -> entry.substring(1).replaceAll("/$", "")).toList();
+
+    Pattern copy = Pattern.compile("^COPY\\s+(?:--(?!from)\\S+\\s+)*(?!--from)(.+)\\s+\\S+$");
+    for (String dockerfile : List.of("Dockerfile.jvm", "Dockerfile.native", "Dockerfile.native-build")) {
+      for (String line : Files.readAllLines(DOCKER.resolve(dockerfile))) {
+        Matcher m = copy.matcher(line);
+        if (!line.contains("--from=") && m.matches()) {
+          for (String source : m.group(1).trim().split("\\s+")) {
+            String wanted = source.replaceAll("/$", "");
+            assertThat(allowed).as(dockerfile + " copies " + source)
+                .anyMatch(entry -> wanted.equals(entry) || wanted.startsWith(entry + "/")
+                    || FileSystems.getDefault().getPathMatcher("glob:" + entry).matches(Path.of(wanted))
+                    || FileSystems.getDefault().getPathMatcher("glob:" + wanted).matches(Path.of(entry))
+                    || entry.startsWith(wanted + "/"));
+          }
+        }
+      }
+    }
+  }
+
+  // ---- the configuration keys Tally really has
+
+  /** tally.* keys derived from TallyConfig (camelCase methods become kebab-case), with their Java types. */
+  static Map<String, Class<?>> tallyKeys() {
+    Map<String, Class<?>> keys = new TreeMap<>();
+    collect("tally", TallyConfig.class, keys);
+    assertThat(keys).containsKey("tally.ingest.max-body-bytes");
+    return keys;
+  }
+
+  private static void collect(String prefix, Class<?> type, Map<String, Class<?>> keys) {
+    for (Method method : type.getDeclaredMethods()) {
+      if (Modifier.isStatic(method.getModifiers()) || method.isDefault() || method.getParameterCount() > 0) {
+        continue;
+      }
+      WithName withName = method.getAnnotation(WithName.class);
+      String key = prefix + "." + (withName != null ? withName.value() : kebab(method.getName()));
+      Class<?> result = method.getReturnType();
+      if (result.isInterface() && result.getName().startsWith("dev.tally.")) {
+        collect(key, result, keys);
+      } else {
+        keys.put(key, result);
+      }
+    }
+  }
+
+  static String kebab(String camel) {
+    return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase();
+  }
+
+  /** The environment variable SmallRye Config maps to a key: alphanumerics upper-cased, the rest '_'. */
+  static String envName(String key) {
+    return key.toUpperCase().replaceAll("[^A-Z0-9]", "_");
+  }
+
+  // ---- reading the files
+
+  private static int httpPort() {
+    try {
+      return Integer.parseInt(applicationProperties().getProperty("quarkus.http.port", String.valueOf(QUARKUS_DEFAULT_HTTP_PORT)));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Properties applicationProperties() throws IOException {
+    Properties properties = new Properties();
+    try (Reader reader = Files.newBufferedReader(Path.of("src/main/resources/application.properties"))) {
+      properties.load(reader);
+    }
+    return properties;
+  }
+
+  private static Map<String, Object> deployment() {
+    return manifest("deployment.yaml", "Deployment");
+  }
+
+  private static Map<String, Object> container() {
+    List<Map<String, Object>> containers = (List<Map<String, Object>>) path(deployment(), "spec.template.spec.containers");
+    assertThat(containers).hasSize(1);
+    return containers.get(0);
+  }
+
+  /** Resolves a probe's or Service's port (a number or a container port name) to the container port. */
+  private static int containerPort(Map<String, Object> container, Object port) {
+    if (port instanceof Integer number) {
+      return number;
+    }
+    return ((List<Map<String, Object>>) container.get("ports")).stream()
+        .filter(p -> port.equals(p.get("name"))).map(p -> (Integer) p.get("containerPort"))
+        .findFirst().orElseThrow(() -> new AssertionError("no container port named " + port));
+  }
+
+  private static Map<String, Object> manifest(String file, String kind) {
+    List<Map<String, Object>> documents = load(K8S.resolve(file));
+    assertThat(documents).as(file).hasSize(1);
+    assertThat(documents.get(0).get("kind")).as(file).isEqualTo(kind);
+    return documents.get(0);
+  }
+
+  private static List<Map<String, Object>> load(Path file) {
+    try (Reader reader = Files.newBufferedReader(file)) {
+      List<Map<String, Object>> documents = new ArrayList<>();
+      for (Object document : new Yaml().loadAll(reader)) {
+        documents.add((Map<String, Object>) document);
+      }
+      return documents;
+    } catch (IOException e) {
+      throw new IllegalStateException(file.toString(), e);
+    }
+  }
+
+  /** Walks a dotted path through nested maps; a literal dot in a key is written "\.". Null when absent. */
+  private static Object path(Map<String, Object> root, String dotted) {
+    Object node = root;
+    for (String part : dotted.split("(?<!\\\\)\\.")) {
+      if (!(node instanceof Map<?, ?> map)) {
+        return null;
+      }
+      node = map.get(part.replace("\\.", "."));
+    }
+    return node;
+  }
+}

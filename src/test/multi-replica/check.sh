@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Two Tally replicas against one database, without Kubernetes. Run by .ci/run after ./mvnw verify; builds
+# nothing, runs target/quarkus-app/quarkus-run.jar twice on two free ports, in a database of its own
+# (tally_multireplica, dropped afterwards). Shows that:
+#   1. both replicas migrate the same empty database at once (Flyway's advisory lock);
+#   2. ingest through both is deduplicated: the same event posted to both at the same moment is stored
+#      once, one replica answers 201 and the other 200 "duplicate";
+#   3. the recovery jobs of both replicas work the same pending backlog at once and never settle a row
+#      twice (a trigger records every update of a raw row; each is updated exactly once);
+#   4. [hook] the aggregates refresher runs on one replica at a time (not built yet: issue 3).
+# Bounded: every wait has a deadline; processes and the database are cleaned up on any exit.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+
+DB=tally_multireplica
+JAR=target/quarkus-app/quarkus-run.jar
+OUT=target/multi-replica
+EVENTS=40            # posted through both replicas
+BACKLOG=2000         # pending raw rows left for the recovery jobs ...
+DISTINCT=500         # ... holding this many distinct events (the rest are retries of them)
+CLIENT=multi-replica
+
+psql_db() { psql -h 127.0.0.1 -U postgres -d "$DB" -v ON_ERROR_STOP=1 -qAt "$@"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "  ok: $*"; }
+
+[ -f "$JAR" ] || fail "$JAR is missing: run ./mvnw -B verify (or package) first"
+rm -rf "$OUT" && mkdir -p "$OUT"
+
+pids=()
+cleanup() {
+  status=$?
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ "$status" -ne 0 ]; then
+    for log in "$OUT"/replica-*.log; do
+      [ -f "$log" ] && { echo "---- last lines of $log"; tail -25 "$log"; }
+    done
+  fi
+  psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+
+echo "== 1. two replicas start together against one empty database"
+ports=("$(free_port)" "$(free_port)")
+[ "${ports[0]}" != "${ports[1]}" ] || ports[1]="$(free_port)"
+for i in 0 1; do
+  QUARKUS_HTTP_PORT="${ports[$i]}" \
+  QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$DB" \
+  QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$DB" \
+  QUARKUS_DATASOURCE_USERNAME=postgres \
+  TALLY_RECOVERY_INTERVAL=1s \
+  TALLY_RECOVERY_GRACE=1s \
+  TALLY_RECOVERY_CHUNK_SIZE=50 \
+  TALLY_RECOVERY_MAX_CHUNKS_PER_RUN=2 \
+    java -Xmx256m -jar "$JAR" >"$OUT/replica-$i.log" 2>&1 &
+  pids+=("$!")
+done
+deadline=$((SECONDS + 120))
+for i in 0 1; do
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${ports[$i]}/q/health/ready")" = 200 ]; do
+    kill -0 "${pids[$i]}" 2>/dev/null || fail "replica $i exited during startup"
+    [ "$SECONDS" -lt "$deadline" ] || fail "replica $i not ready within 120 s"
+    sleep 0.2
+  done
+done
+pass "replicas ready on ports ${ports[0]} and ${ports[1]}"
+[ "$(psql_db -c "SELECT count(*) FROM flyway_schema_history WHERE success")" -ge 1 ] || fail "no migration recorded"
+[ "$(psql_db -c "SELECT count(*) FROM flyway_schema_history WHERE NOT success")" = 0 ] || fail "a migration failed"
+pass "migrations applied once: $(psql_db -c "SELECT string_agg(version, ',' ORDER BY installed_rank) FROM flyway_schema_history")"
+
+# Every update of a raw row, by whichever replica; a row settled twice would appear twice.
+psql_db <<'SQL'
+CREATE TABLE multi_replica_settlements (raw_id bigint NOT NULL, status text NOT NULL, backend int NOT NULL);
+CREATE FUNCTION multi_replica_record() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO multi_replica_settlements VALUES (NEW.id, NEW.status, pg_backend_pid());
+  RETURN NEW;
+END $$;
+CREATE TRIGGER multi_replica_record AFTER UPDATE ON raw_events FOR EACH ROW EXECUTE FUNCTION multi_replica_record();
+SQL
+
+echo "== 2. the same events through both replicas at once are stored once"
+# Posts like a client: a 503 acknowledged nothing, so the same body is sent again (up to 5 times). Writes
+# the final status code to $3, its body to $3.body, and the number of 503s to $3.retries.
+post() { # port body file
+  local attempt code
+  for attempt in 1 2 3 4 5; do
+    code="$(curl -s -o "$3.body" -w '%{http_code}' -H 'Content-Type: application/json' --max-time 30 \
+      --data-binary "$2" "http://127.0.0.1:$1/events")" || code=000
+    [ "$code" = 503 ] || break
+    sleep 1
+  done
+  echo "$code" >"$3"
+  echo $((attempt - 1)) >"$3.retries"
+}
+posts=()
+for n in $(seq 1 "$EVENTS"); do
+  if (( n % 2 )); then
+    body="{\"clientId\":\"$CLIENT\",\"metric\":\"m\",\"amount\":$n.5,\"timestamp\":\"2024-01-01T00:00:00Z\",\"eventId\":\"e-$n\"}"
+  else # no eventId: deduplicated on the content fingerprint
+    body="{\"clientId\":\"$CLIENT\",\"metric\":\"m\",\"amount\":$n,\"timestamp\":\"2024-01-01T00:00:0$((n % 10))Z\"}"
+  fi
+  post "${ports[0]}" "$body" "$OUT/event-$n-a" & posts+=("$!")
+  post "${ports[1]}" "$body" "$OUT/event-$n-b" & posts+=("$!")
+  if (( n % 10 == 0 || n == EVENTS )); then
+    # A bare wait would also wait for the replicas.
+    for p in "${posts[@]}"; do wait "$p" || true; done
+    posts=()
+  fi
+done
+retried=0
+for n in $(seq 1 "$EVENTS"); do
+  created=0
+  event_retries=0
+  for side in a b; do
+    code="$(cat "$OUT/event-$n-$side")"
+    case "$code" in
+      201) created=$((created + 1)) ;;
+      200) grep -q '"status":"duplicate"' "$OUT/event-$n-$side.body" \
+             || fail "event $n: a 200 that is not a duplicate: $(cat "$OUT/event-$n-$side.body")" ;;
+      *) fail "event $n: replica answered $code: $(cat "$OUT/event-$n-$side.body")" ;;
+    esac
+    event_retries=$((event_retries + $(cat "$OUT/event-$n-$side.retries")))
+  done
+  retried=$((retried + event_retries))
+  # Two 200s are right only when a 503'd first attempt was finished by recovery (checked below in the DB).
+  [ "$created" -le 1 ] || fail "event $n: both replicas answered 201"
+  [ "$created" = 1 ] || [ "$event_retries" -gt 0 ] || fail "event $n: two duplicates and no 201"
+done
+pass "$EVENTS events, each posted to both replicas at once: every answer 201 or 200 duplicate, never two 201s"
+if [ "$retried" -gt 0 ]; then
+  # Seen on a loaded machine: a request slower than the 1 s grace meets the other replica's recovery job on
+  # the same rows, PostgreSQL breaks the deadlock (40P01) and Tally answers 503, acknowledging nothing.
+  echo "  note: $retried posts were answered 503 first and retried: $(grep -ho 'ERROR: [^(]*([0-9A-Z]*)' "$OUT"/replica-*.log | sort | uniq -c | tr -s ' ' | paste -sd ';' -)"
+fi
+deadline=$((SECONDS + 30))
+while [ "$(psql_db -c "SELECT count(*) FROM raw_events WHERE client_id = '$CLIENT' AND status = 'pending'")" != 0 ]; do
+  [ "$SECONDS" -lt "$deadline" ] || fail "raw rows of the ingest step still pending after 30 s"
+  sleep 0.5
+done
+stored=$(psql_db -c "SELECT count(*) FROM events WHERE client_id = '$CLIENT'")
+[ "$stored" = "$EVENTS" ] || fail "$stored events rows for $EVENTS distinct events"
+# Every attempt that reached the database left a raw row: one per event is accepted, all others duplicates.
+raw=$(psql_db -c "SELECT count(*) FILTER (WHERE status = 'accepted') || ' accepted, ' || count(*) FILTER (WHERE status = 'duplicate') || ' duplicate, '
+  || count(*) FILTER (WHERE status NOT IN ('accepted', 'duplicate')) || ' other' FROM raw_events WHERE client_id = '$CLIENT'")
+[[ "$raw" =~ ^$EVENTS\ accepted,\ ([0-9]+)\ duplicate,\ 0\ other$ ]] || fail "raw rows: $raw"
+(( BASH_REMATCH[1] >= EVENTS && BASH_REMATCH[1] <= EVENTS + retried )) || fail "raw rows: $raw after $retried retries"
+pass "one events row per event; raw rows: $raw"
+
+echo "== 3. both recovery jobs drain one pending backlog; no row is settled twice"
+# Sum of RecoveryJob's "Recovered N pending raw events" lines in the given logs.
+recovered_in() { awk '/Recovered [0-9]+ pending raw events/ { for (i = 1; i < NF; i++) if ($i == "Recovered") s += $(i + 1) } END { print s + 0 }' "$@"; }
+before=$(recovered_in "$OUT"/replica-*.log)
+# Rows as a crashed request would leave them: committed raw, never settled, older than the grace.
+psql_db -c "
+INSERT INTO raw_events (received_at, client_id, content_type, payload, status)
+SELECT now() - interval '1 hour', '$CLIENT-recovery', 'application/json',
+       jsonb_build_object('clientId', '$CLIENT-recovery', 'metric', 'm', 'amount', i % $DISTINCT,
+                          'timestamp', '2024-01-01T00:00:00Z', 'eventId', 'r-' || (i % $DISTINCT)),
+       'pending'
+  FROM generate_series(1, $BACKLOG) AS i"
+deadline=$((SECONDS + 90))
+while [ "$(psql_db -c "SELECT count(*) FROM raw_events WHERE status = 'pending'")" != 0 ]; do
+  [ "$SECONDS" -lt "$deadline" ] || fail "pending rows left after 90 s: $(psql_db -c "SELECT count(*) FROM raw_events WHERE status = 'pending'")"
+  sleep 0.5
+done
+recovered=()
+for i in 0 1; do
+  recovered+=("$(recovered_in "$OUT/replica-$i.log")")
+done
+total=$(( recovered[0] + recovered[1] - before ))
+pass "backlog drained: replica 0 recovered ${recovered[0]}, replica 1 recovered ${recovered[1]} (logs)"
+[ "$total" = "$BACKLOG" ] || fail "the replicas report $total recoveries for $BACKLOG pending rows"
+[ "${recovered[0]}" -gt 0 ] && [ "${recovered[1]}" -gt 0 ] || fail "only one replica recovered rows; the check needs both at work"
+backlog_updates="FROM multi_replica_settlements s JOIN raw_events r ON r.id = s.raw_id WHERE r.client_id = '$CLIENT-recovery'"
+twice=$(psql_db -c "SELECT count(*) FROM (SELECT s.raw_id $backlog_updates GROUP BY s.raw_id HAVING count(*) > 1) t")
+[ "$twice" = 0 ] || fail "$twice backlog rows were updated more than once"
+settled=$(psql_db -c "SELECT count(DISTINCT s.raw_id) $backlog_updates")
+[ "$settled" = "$BACKLOG" ] || fail "$settled of $BACKLOG backlog rows were settled"
+pass "every backlog row updated exactly once ($(psql_db -c "SELECT count(*) $backlog_updates") updates over $(psql_db -c "SELECT count(DISTINCT s.backend) $backlog_updates") connections of both replicas)"
+# Not a replica-vs-replica overlap, but worth seeing: with a 1 s grace a slow request's own row can be
+# taken over by recovery, and the request's settle then rewrites it (to the same outcome).
+both=$(psql_db -c "SELECT count(*) FROM (SELECT s.raw_id FROM multi_replica_settlements s JOIN raw_events r ON r.id = s.raw_id WHERE r.client_id = '$CLIENT' GROUP BY s.raw_id HAVING count(*) > 1) t")
+[ "$both" = 0 ] || echo "  note: $both request rows were settled by both the request and a recovery run (grace 1 s)"
+outcome=$(psql_db -c "SELECT (SELECT count(*) FROM events WHERE client_id = '$CLIENT-recovery') || ' events, '
+  || count(*) FILTER (WHERE status = 'accepted') || ' accepted, ' || count(*) FILTER (WHERE status = 'duplicate') || ' duplicate'
+  FROM raw_events WHERE client_id = '$CLIENT-recovery'")
+[ "$outcome" = "$DISTINCT events, $DISTINCT accepted, $((BACKLOG - DISTINCT)) duplicate" ] || fail "backlog outcome: $outcome"
+pass "backlog outcome: $outcome"
+
+echo "== 4. aggregates refresher: one replica at a time"
+# HOOK for issue 3 (aggregates), being built in parallel. When the refresher exists, replace this function
+# with a check that, while both replicas run with a short tally.aggregates.refresh-interval, refreshes never
+# overlap (for example: the refresh log lines of both replicas, or a pg_stat_activity sample showing at most
+# one REFRESH MATERIALIZED VIEW at any time) and that both replicas serve the same asOf afterwards.
+check_aggregates_refresher() {
+  if psql_db -c "SELECT 1 FROM pg_matviews LIMIT 1" | grep -q 1; then
+    echo "  NOTE: a materialized view exists but this check has not been written yet (issue 3)"
+  else
+    echo "  skipped: the aggregates refresher does not exist yet (issue 3)"
+  fi
+}
+check_aggregates_refresher
+
+echo "== 5. both replicas shut down gracefully"
+for i in 0 1; do kill -TERM "${pids[$i]}"; done
+deadline=$((SECONDS + 30))
+for i in 0 1; do
+  while kill -0 "${pids[$i]}" 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "replica $i still running 30 s after SIGTERM"
+    sleep 0.2
+  done
+done
+pass "both stopped within 30 s of SIGTERM"
+echo "multi-replica check: PASSED"
