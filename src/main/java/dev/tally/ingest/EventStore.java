@@ -42,6 +42,10 @@ public class EventStore {
                            $6::text[]::timestamptz[], $7::bigint[], $8::int[])
       ON CONFLICT (client_id, fingerprint) DO NOTHING""";
 
+  // Raw rows first, then events: the order the recovery job and replays take them in (they claim raw rows
+  // FOR UPDATE SKIP LOCKED), so a request and a recovery working on the same rows wait, never deadlock.
+  private static final String LOCK_RAW = "SELECT id FROM raw_events WHERE id = ANY($1) ORDER BY id FOR UPDATE";
+
   // A separate statement from INSERT_EVENTS on purpose: under READ COMMITTED it takes a new snapshot, so it
   // sees the row of a concurrent transaction that made our insert do nothing.
   private static final String SETTLE_RAW = """
@@ -111,7 +115,9 @@ public class EventStore {
     if (settlements.isEmpty()) {
       return Uni.createFrom().item(Map.of());
     }
-    return pool.withTransaction(connection -> settle(connection, settlements))
+    Long[] rawIds = settlements.stream().map(Settlement::rawId).sorted().toArray(Long[]::new);
+    return pool.withTransaction(connection -> connection.preparedQuery(LOCK_RAW).execute(Tuple.of(rawIds))
+            .flatMap(locked -> settle(connection, settlements)))
         .onFailure().transform(DatabaseFailures::classify);
   }
 

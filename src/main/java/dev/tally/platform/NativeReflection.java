@@ -5,8 +5,13 @@ import dev.tally.ingest.EventResult;
 import dev.tally.inspect.EventView;
 import dev.tally.inspect.RawEventPage;
 import dev.tally.inspect.RawEventView;
+import dev.tally.mapping.MappingDefinition;
+import dev.tally.mapping.MappingVersion;
+import dev.tally.mapping.MappingVersions;
 import dev.tally.normalize.CanonicalEvent;
 import dev.tally.normalize.FieldError;
+import dev.tally.replay.ReplayRequest;
+import dev.tally.replay.ReplayView;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
@@ -22,9 +27,14 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
     EventResult.class,
     EventView.class,
     FieldError.class,
+    MappingDefinition.class,
+    MappingVersion.class,
+    MappingVersions.class,
     Problem.class,
     RawEventPage.class,
     RawEventView.class,
+    ReplayRequest.class,
+    ReplayView.class,
 })
 public final class NativeReflection {
 

@@ -1,0 +1,93 @@
+package dev.tally.support;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Another Tally process from the packaged jar, against the same database, as a second replica would be.
+ * Only for integration tests (the jar exists after {@code package}). Stopped with SIGTERM on close.
+ */
+public final class SecondInstance implements AutoCloseable {
+
+  private final Process process;
+  private final int port;
+  private final Path log;
+
+  private SecondInstance(Process process, int port, Path log) {
+    this.process = process;
+    this.port = port;
+    this.log = log;
+  }
+
+  /** Starts the packaged application with extra environment variables and waits until it is ready. */
+  public static SecondInstance start(Map<String, String> environment, Duration timeout) throws IOException, InterruptedException {
+    Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException(jar + " is missing: run the packaging phase first");
+    }
+    int port = freePort();
+    Path log = Files.createTempFile("tally-second-instance", ".log");
+    String java = ProcessHandle.current().info().command().orElse("java");
+    ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    builder.environment().putAll(environment);
+    builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
+    SecondInstance instance = new SecondInstance(builder.start(), port, log);
+    instance.awaitReady(timeout);
+    return instance;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  private void awaitReady(Duration timeout) throws InterruptedException, IOException {
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("second instance exited: " + Files.readString(log));
+      }
+      try {
+        HttpURLConnection connection = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/health/ready").toURL().openConnection();
+        connection.setConnectTimeout(500);
+        connection.setReadTimeout(2000);
+        if (connection.getResponseCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // keep polling until the deadline
+      }
+      Thread.sleep(200);
+    }
+    close();
+    throw new IllegalStateException("second instance not ready within " + timeout + ": " + Files.readString(log));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    File file = log.toFile();
+    if (!file.delete()) {
+      file.deleteOnExit();
+    }
+  }
+}
