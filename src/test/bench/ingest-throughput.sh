@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# On-demand benchmark, not a test: single-event POST /events throughput and latency, next to a baseline
+# measured in the same run on the same PostgreSQL — pgbench doing what one accepted event costs the database
+# at minimum (a committed raw insert, then a committed canonical insert) — and the HTTP stack alone
+# (GET /q/health/live). Figures are printed as ratios to the baselines: the machine is shared and noisy.
+#
+#   src/test/bench/ingest-throughput.sh            (./mvnw -B package -DskipTests first; needs wrk and pgbench)
+#
+# LOAD_SECONDS (20) per measurement, LOAD_CONNECTIONS (32) connections / pgbench clients.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+
+db=tally_bench_ingest
+port="${PORT:-18091}"
+seconds="${LOAD_SECONDS:-20}"
+connections="${LOAD_CONNECTIONS:-32}"
+jar=target/quarkus-app/quarkus-run.jar
+[ -f "$jar" ] || { echo "build first: ./mvnw -B package -DskipTests" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
+pgbench=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | tail -1)
+
+work="$(mktemp -d)"
+pid=""
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+  psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $db" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+QUARKUS_HTTP_PORT="$port" \
+QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$db" \
+QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$db" \
+  java -jar "$jar" >"$work/app.log" 2>&1 &
+pid=$!
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/q/health/ready")" = 200 ]; do
+  kill -0 "$pid" 2>/dev/null || { cat "$work/app.log"; exit 1; }
+  sleep 0.2
+done
+
+# Baseline 1: the database's floor for one event — two separately committed inserts into Tally's own tables.
+cat >"$work/floor.sql" <<'SQL'
+\set n random(1, 2000000000)
+INSERT INTO raw_events (client_id, payload, status) VALUES ('pgbench', '{"bench": true}', 'pending');
+INSERT INTO events (client_id, fingerprint, metric, amount, ts, raw_id, mapping_version)
+  VALUES ('pgbench', md5(random()::text || :n), 'm', 1, now(), lastval(), 0) ON CONFLICT DO NOTHING;
+SQL
+"$pgbench" -h 127.0.0.1 -U postgres -n -M prepared -c "$connections" -j 2 -T "$seconds" -f "$work/floor.sql" "$db" \
+  >"$work/pgbench.txt" 2>&1 || { cat "$work/pgbench.txt"; exit 1; }
+# pgbench runs each script as two autocommitted statements: two commits per "transaction", as Tally does.
+floor_tps=$(awk '/^tps = / { printf "%.0f", $3 }' "$work/pgbench.txt")
+
+# Baseline 2: the HTTP stack alone.
+wrk -t2 -c"$connections" -d"${seconds}s" --latency "http://127.0.0.1:$port/q/health/live" >"$work/live.txt"
+
+cat >"$work/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local counter = 0
+local thread_tag = tostring(math.random(1, 1000000000))
+request = function()
+  counter = counter + 1
+  local body = string.format('{"clientId":"bench","metric":"m","amount":%d,"timestamp":"2024-01-01T00:00:00Z","eventId":"%s-%d"}',
+    counter, thread_tag, counter)
+  return wrk.format(nil, "/events", nil, body)
+end
+LUA
+wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port" >"$work/ingest.txt"
+
+rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
+pct() { awk -v p="$2" '$1 == p { print $2 }' "$1"; }
+non2xx=$(awk '/Non-2xx/ { print $NF }' "$work/ingest.txt"); non2xx=${non2xx:-0}
+live_rps=$(rps "$work/live.txt"); ingest_rps=$(rps "$work/ingest.txt")
+stored=$(psql -h 127.0.0.1 -U postgres -d "$db" -Atc "SELECT count(*) FROM events WHERE client_id = 'bench'")
+
+printf '\n%-44s %10s %10s %10s\n' "measurement ($connections connections, ${seconds}s)" "per second" "p50" "p99"
+printf '%-44s %10s %10s %10s\n' "baseline: GET /q/health/live" "$live_rps" "$(pct "$work/live.txt" 50%)" "$(pct "$work/live.txt" 99%)"
+printf '%-44s %10s %10s %10s\n' "baseline: pgbench, 2 commits per event" "$floor_tps" "-" "-"
+printf '%-44s %10s %10s %10s\n' "POST /events, one new event each" "$ingest_rps" "$(pct "$work/ingest.txt" 50%)" "$(pct "$work/ingest.txt" 99%)"
+printf '\nevents stored: %s; non-2xx answers: %s\n' "$stored" "$non2xx"
+awk -v a="$ingest_rps" -v f="$floor_tps" -v l="$live_rps" \
+  'BEGIN { printf "ingest / database floor = %.2f; ingest / HTTP alone = %.3f\n", a / f, a / l }'
