@@ -62,8 +62,9 @@ for size in $SIZES; do
   for ((start = loaded; start < size; start += chunk)); do
     end=$(( start + chunk < size ? start + chunk : size ))
     # Amounts with two decimals; timestamps scattered (multiplicative hash) over $DAYS days, microsecond precision.
+    # Ascending fingerprints append to the primary key index instead of writing all over it (as md5 would).
     psql_bench -c "INSERT INTO events (client_id, fingerprint, metric, amount, ts, raw_id, mapping_version)
-      SELECT 'client_' || (i % $CLIENTS), md5(i::text), 'metric_' || ((i / $CLIENTS) % $METRICS),
+      SELECT 'client_' || (i % $CLIENTS), 'bench-' || lpad(i::text, 12, '0'), 'metric_' || ((i / $CLIENTS) % $METRICS),
              round(((i * 7919) % 100000) / 100.0, 2),
              timestamptz '2024-01-01T00:00:00Z' + ((i::bigint * 2654435761) % ($DAYS * 86400000000::bigint)) * interval '1 microsecond',
              $first_raw + (i % $CLIENTS), 0
