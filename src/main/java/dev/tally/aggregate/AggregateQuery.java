@@ -12,6 +12,10 @@ import java.time.format.DateTimeParseException;
  */
 public record AggregateQuery(String clientId, String metric, Instant from, Instant to, Granularity granularity, int limit) {
 
+  // Far inside PostgreSQL's timestamptz range, so a wild year is a 400 here rather than a database error.
+  private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:00:00Z");
+
   static AggregateQuery parse(String clientId, String metric, String from, String to, String granularity, String limit,
       TallyConfig.Aggregates config) {
     Granularity g = granularity == null || granularity.isBlank()
@@ -42,6 +46,9 @@ public record AggregateQuery(String clientId, String metric, Instant from, Insta
     } catch (DateTimeParseException e) {
       throw new BadRequestException(parameter,
           parameter + " \"" + value + "\" is not an ISO-8601 instant with Z or an offset, such as 2024-01-01T00:00:00Z");
+    }
+    if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+      throw new BadRequestException(parameter, parameter + " \"" + value + "\" is outside the years 0001 to 9999");
     }
     if (instant.getEpochSecond() % 3600 != 0 || instant.getNano() != 0) {
       throw new BadRequestException(parameter,

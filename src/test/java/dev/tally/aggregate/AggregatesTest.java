@@ -198,6 +198,7 @@ class AggregatesTest {
     badParameter("from", "from", "yesterday");
     badParameter("from", "from", "2024-01-01T10:30:00Z");
     badParameter("to", "to", "2024-01-01T10:00:00");
+    badParameter("to", "to", "+20000-01-01T00:00:00Z");
     badParameter("to", "from", "2024-01-02T00:00:00Z", "to", "2024-01-01T00:00:00Z");
     badParameter("to", "from", "2024-01-01T00:00:00Z", "to", "2024-01-01T00:00:00Z");
     badParameter("limit", "limit", "0");
