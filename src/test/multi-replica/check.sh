@@ -7,7 +7,7 @@
 #      once, one replica answers 201 and the other 200 "duplicate";
 #   3. the recovery jobs of both replicas work the same pending backlog at once and never settle a row
 #      twice (a trigger records every update of a raw row; each is updated exactly once);
-#   4. [hook] the aggregates refresher runs on one replica at a time (not built yet: issue 3).
+#   4. the aggregates refresher runs on one replica at a time, and both answer with the same asOf and sums.
 # Bounded: every wait has a deadline; processes and the database are cleaned up on any exit.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -62,6 +62,7 @@ for i in 0 1; do
   TALLY_RECOVERY_GRACE=1s \
   TALLY_RECOVERY_CHUNK_SIZE=50 \
   TALLY_RECOVERY_MAX_CHUNKS_PER_RUN=2 \
+  TALLY_AGGREGATES_REFRESH_INTERVAL=1s \
     java -Xmx256m -jar "$JAR" >"$OUT/replica-$i.log" 2>&1 &
   pids+=("$!")
 done
@@ -199,16 +200,71 @@ outcome=$(psql_db -c "SELECT (SELECT count(*) FROM events WHERE client_id = '$CL
 pass "backlog outcome: $outcome"
 
 echo "== 4. aggregates refresher: one replica at a time"
-# HOOK for issue 3 (aggregates), being built in parallel. When the refresher exists, replace this function
-# with a check that, while both replicas run with a short tally.aggregates.refresh-interval, refreshes never
-# overlap (for example: the refresh log lines of both replicas, or a pg_stat_activity sample showing at most
-# one REFRESH MATERIALIZED VIEW at any time) and that both replicas serve the same asOf afterwards.
+# Both replicas tick every second (TALLY_AGGREGATES_REFRESH_INTERVAL=1s). A refresh needs the advisory lock
+# AggregateRepository.REFRESH_LOCK ("tally" in ASCII); whoever does not get it skips the tick.
+REFRESH_LOCK=$((0x74616c6c79))
+generation() { psql_db -c "SELECT generation FROM aggregate_state"; }
+attempts() { # outcome -> the sum over both replicas of tally_aggregates_refresh_attempts_total{outcome=...}
+  local i total=0 value
+  for i in 0 1; do
+    value=$(curl -s "http://127.0.0.1:${ports[$i]}/q/metrics" \
+      | awk -v o="outcome=\"$1\"" 'index($0, "tally_aggregates_refresh_attempts_total{") == 1 && index($0, o) { s += $NF } END { printf "%d", s }')
+    total=$((total + value))
+  done
+  echo "$total"
+}
+aggregate_event() { # port n
+  curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --max-time 30 --data-binary \
+    "{\"clientId\":\"$CLIENT-agg\",\"metric\":\"m\",\"amount\":$2,\"timestamp\":\"2024-01-01T00:00:00Z\",\"eventId\":\"a-$2\"}" \
+    "http://127.0.0.1:$1/events"
+}
 check_aggregates_refresher() {
-  if psql_db -c "SELECT 1 FROM pg_matviews LIMIT 1" | grep -q 1; then
-    echo "  NOTE: a materialized view exists but this check has not been written yet (issue 3)"
-  else
-    echo "  skipped: the aggregates refresher does not exist yet (issue 3)"
-  fi
+  local g0 refreshed0 g1 g2 deadline holder added refreshed locked i as_of sums
+  g0=$(generation)
+  refreshed0=$(attempts refreshed)
+  # a) While something else holds the lock (as a third replica in the middle of a refresh would), neither
+  #    replica refreshes, although new events keep arriving through both.
+  psql_db -c "BEGIN; SELECT pg_advisory_xact_lock($REFRESH_LOCK); SELECT pg_sleep(4); COMMIT;" >/dev/null &
+  holder=$!
+  sleep 0.5
+  g1=$(generation)
+  for i in 1 2 3 4 5 6; do
+    [ "$(aggregate_event "${ports[$((i % 2))]}" "$i")" = 201 ] || fail "aggregate event $i not accepted"
+  done
+  sleep 2.5
+  g2=$(generation)
+  [ "$g1" = "$g2" ] || fail "the view was refreshed (generation $g1 -> $g2) while another session held the refresh lock"
+  pass "no refresh while another session holds the refresh lock (generation stayed $g1 for 3 s of new events)"
+  wait "$holder"
+  # b) Once the lock is free, one of them refreshes within a few ticks.
+  deadline=$((SECONDS + 15))
+  until [ "$(generation)" -gt "$g2" ]; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "no refresh within 15 s after the lock was released"
+    sleep 0.2
+  done
+  for i in 7 8 9 10; do aggregate_event "${ports[$((i % 2))]}" "$i" >/dev/null; sleep 1.2; done
+  sleep 2
+  # c) Every refresh in the log ran on exactly one replica: the refreshes the replicas report add up to the
+  #    generations added, and both replicas met the lock held by the other at least once in all these ticks.
+  added=$(( $(generation) - g0 ))
+  refreshed=$(( $(attempts refreshed) - refreshed0 ))
+  locked=$(attempts locked)
+  [ "$added" -gt 1 ] || fail "only $added refreshes happened"
+  [ "$refreshed" = "$added" ] || fail "the replicas report $refreshed refreshes for $added new generations"
+  pass "$added refreshes, each by exactly one replica (reported: $refreshed); ticks skipped because the lock was held: $locked"
+  # d) Both replicas answer with the same asOf and the same exact sum (once a refresh has the last event).
+  deadline=$((SECONDS + 20))
+  while :; do
+    for i in 0 1; do
+      curl -s "http://127.0.0.1:${ports[$i]}/aggregates?clientId=$CLIENT-agg&granularity=total" >"$OUT/aggregates-$i.json"
+    done
+    as_of=$(python3 -c 'import json,sys; a=[json.load(open(f)) for f in sys.argv[1:]]; print(a[0].get("asOf") if a[0].get("asOf") == a[1].get("asOf") else "DIFFER")' "$OUT"/aggregates-0.json "$OUT"/aggregates-1.json)
+    sums=$(python3 -c 'import json,sys; print(" ".join(str((json.load(open(f)).get("rows") or [{"sum": "none"}])[0]["sum"]) for f in sys.argv[1:]))' "$OUT"/aggregates-0.json "$OUT"/aggregates-1.json)
+    [ "$as_of" != DIFFER ] && [ "$sums" = "55 55" ] && break
+    [ "$SECONDS" -lt "$deadline" ] || fail "after 20 s the replicas answer asOf $as_of and sums $sums (expected one asOf, 55 from both)"
+    sleep 0.5
+  done
+  pass "both replicas answer asOf $as_of and the exact sum 55"
 }
 check_aggregates_refresher
 

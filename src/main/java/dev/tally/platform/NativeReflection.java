@@ -1,5 +1,7 @@
 package dev.tally.platform;
 
+import dev.tally.aggregate.AggregatePage;
+import dev.tally.aggregate.AggregateRow;
 import dev.tally.ingest.BatchResult;
 import dev.tally.ingest.EventResult;
 import dev.tally.inspect.EventView;
@@ -22,6 +24,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * .ci/run checks the generated native configuration for these entries.
  */
 @RegisterForReflection(targets = {
+    AggregatePage.class,
+    AggregateRow.class,
     BatchResult.class,
     CanonicalEvent.class,
     EventResult.class,

@@ -22,6 +22,8 @@ public interface TallyConfig {
 
   Replay replay();
 
+  Aggregates aggregates();
+
   interface Ingest {
     /** Largest accepted request body in bytes; a larger body is answered 413 and nothing is stored. */
     @WithDefault("1048576")
@@ -121,5 +123,31 @@ public interface TallyConfig {
     /** How often replicas look for stale replays to resume. */
     @WithDefault("30s")
     Duration resumeInterval();
+  }
+
+  interface Aggregates {
+    /** How often each replica checks for newly committed events and, if there are any, refreshes the hourly view. */
+    @WithDefault("5s")
+    Duration refreshInterval();
+
+    /** Longest POST /aggregates/refresh waits for a refresh already running (on any replica) before answering 503. */
+    @WithDefault("60s")
+    Duration refreshWaitTimeout();
+
+    /** Consecutive failed refresh intervals after which the aggregates health check reports DOWN. */
+    @WithDefault("3")
+    int failuresBeforeDown();
+
+    /** Rows GET /aggregates returns when the request gives no limit. */
+    @WithDefault("1000")
+    int defaultLimit();
+
+    /** Largest limit GET /aggregates accepts. */
+    @WithDefault("10000")
+    int maxLimit();
+
+    /** Refreshes kept in the aggregate_refreshes log; older entries are deleted by the refresh that adds one. */
+    @WithDefault("1000")
+    int refreshLogSize();
   }
 }

@@ -1,0 +1,10 @@
+package dev.tally.aggregate;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The body of GET /aggregates. Every event committed before {@code asOf} is counted. {@code truncated} says
+ * that more rows matched than {@code limit}: narrow the filters or raise the limit.
+ */
+public record AggregatePage(Instant asOf, String granularity, List<AggregateRow> rows, boolean truncated) {}

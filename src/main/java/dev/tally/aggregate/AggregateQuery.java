@@ -1,0 +1,79 @@
+package dev.tally.aggregate;
+
+import dev.tally.platform.BadRequestException;
+import dev.tally.platform.TallyConfig;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+
+/**
+ * A validated GET /aggregates request. Every filter is optional (null); {@code from} is inclusive, {@code to}
+ * exclusive, both whole UTC hours because the view stores hours and a part of one cannot be answered exactly.
+ */
+public record AggregateQuery(String clientId, String metric, Instant from, Instant to, Granularity granularity, int limit) {
+
+  // Far inside PostgreSQL's timestamptz range, so a wild year is a 400 here rather than a database error.
+  private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:00:00Z");
+
+  static AggregateQuery parse(String clientId, String metric, String from, String to, String granularity, String limit,
+      TallyConfig.Aggregates config) {
+    Granularity g = granularity == null || granularity.isBlank()
+        ? Granularity.HOUR
+        : Granularity.parse(granularity.strip()).orElseThrow(() -> new BadRequestException("granularity",
+            "granularity \"" + granularity + "\" is not one of hour, day, total"));
+    Instant start = hour("from", from);
+    Instant end = hour("to", to);
+    if (start != null && end != null && !end.isAfter(start)) {
+      throw new BadRequestException("to", "to (" + end + ") must be later than from (" + start + "); from is inclusive, to exclusive");
+    }
+    return new AggregateQuery(blankToNull(clientId), blankToNull(metric), start, end, g, limit(limit, config));
+  }
+
+  /** A stable text of everything that shapes the answer, for the ETag. */
+  String canonical() {
+    return String.join("\u001F", granularity.parameterValue(), String.valueOf(clientId), String.valueOf(metric),
+        String.valueOf(from), String.valueOf(to), String.valueOf(limit));
+  }
+
+  private static Instant hour(String parameter, String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    Instant instant;
+    try {
+      instant = OffsetDateTime.parse(value.strip()).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new BadRequestException(parameter,
+          parameter + " \"" + value + "\" is not an ISO-8601 instant with Z or an offset, such as 2024-01-01T00:00:00Z");
+    }
+    if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+      throw new BadRequestException(parameter, parameter + " \"" + value + "\" is outside the years 0001 to 9999");
+    }
+    if (instant.getEpochSecond() % 3600 != 0 || instant.getNano() != 0) {
+      throw new BadRequestException(parameter,
+          parameter + " \"" + value + "\" is not a whole UTC hour; aggregates are kept per hour, so use e.g. 2024-01-01T10:00:00Z");
+    }
+    return instant;
+  }
+
+  private static int limit(String value, TallyConfig.Aggregates config) {
+    int max = config.maxLimit();
+    if (value == null || value.isBlank()) {
+      return Math.min(config.defaultLimit(), max);
+    }
+    try {
+      int limit = Integer.parseInt(value.strip());
+      if (limit >= 1 && limit <= max) {
+        return limit;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new BadRequestException("limit", "limit must be an integer from 1 to " + max + " (tally.aggregates.max-limit)");
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value.strip();
+  }
+}

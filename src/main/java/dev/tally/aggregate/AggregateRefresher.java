@@ -1,0 +1,102 @@
+package dev.tally.aggregate;
+
+import dev.tally.platform.TallyConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * Keeps the hourly view fresh. Every replica ticks every {@code tally.aggregates.refresh-interval}; the one
+ * that gets the advisory lock checks for committed changes and refreshes when there are some, the others
+ * skip. A failed refresh is logged and retried on the next tick while readers keep the last good view.
+ */
+@ApplicationScoped
+public class AggregateRefresher {
+
+  private static final Logger LOG = Logger.getLogger(AggregateRefresher.class);
+
+  @Inject AggregateRepository repository;
+  @Inject TallyConfig config;
+
+  private RefreshStatus status;
+  private Timer refreshTimer;
+  private Counter failures;
+  private final Map<RefreshRun.Outcome, Counter> attempts = new EnumMap<>(RefreshRun.Outcome.class);
+
+  @Inject
+  AggregateRefresher(MeterRegistry registry, RefreshStatus status, Clock clock) {
+    this.status = status;
+    refreshTimer = Timer.builder("tally.aggregates.refresh")
+        .description("Duration of refreshes that rebuilt the hourly view")
+        .register(registry);
+    failures = Counter.builder("tally.aggregates.refresh.failures")
+        .description("Refresh attempts that failed (scheduled or requested)")
+        .register(registry);
+    for (RefreshRun.Outcome outcome : RefreshRun.Outcome.values()) {
+      attempts.put(outcome, Counter.builder("tally.aggregates.refresh.attempts")
+          .description("Refresh attempts by outcome: refreshed, unchanged (nothing to do) or locked (another replica refreshing)")
+          .tag("outcome", outcome.name().toLowerCase())
+          .register(registry));
+    }
+    Gauge.builder("tally.aggregates.view.rows", status, s -> s.snapshot().viewRows())
+        .description("Rows in the hourly view after the last refresh this replica ran (-1 until then)")
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder("tally.aggregates.lag.seconds", status, s -> {
+          Duration lag = s.snapshot().lag(clock.instant());
+          return lag == null ? Double.NaN : lag.toMillis() / 1000.0;
+        })
+        .description("How far the aggregates' asOf trails this replica's clock")
+        .strongReference(true)
+        .register(registry);
+  }
+
+  @Scheduled(every = "${tally.aggregates.refresh-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+  Uni<Void> scheduled() {
+    return attempt(null)
+        .onFailure().invoke(e -> {
+          int inARow = status.failed(e);
+          LOG.warnf("Aggregates refresh failed (%d in a row); readers keep the last good view, retrying next interval. Cause: %s",
+              inARow, causes(e));
+        })
+        .onFailure().recoverWithNull()
+        .replaceWithVoid();
+  }
+
+  /** Refreshes now, waiting (at most tally.aggregates.refresh-wait-timeout) for a refresh running elsewhere. */
+  public Uni<RefreshRun> refreshNow() {
+    return attempt(config.aggregates().refreshWaitTimeout());
+  }
+
+  private Uni<RefreshRun> attempt(Duration waitFor) {
+    return repository.refresh(waitFor, config.aggregates().refreshLogSize())
+        .invoke(run -> {
+          status.succeeded(run);
+          attempts.get(run.outcome()).increment();
+          if (run.outcome() == RefreshRun.Outcome.REFRESHED) {
+            refreshTimer.record(Duration.ofMillis(run.durationMs()));
+            LOG.debugf("Aggregates refreshed in %d ms: generation %d, asOf %s, %d view rows, %d change markers",
+                run.durationMs(), run.state().generation(), run.asOf(), run.viewRows(), run.changes());
+          }
+        })
+        .onFailure().invoke(() -> failures.increment());
+  }
+
+  private static String causes(Throwable e) {
+    StringBuilder text = new StringBuilder(e.toString());
+    for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+      text.append(" <- ").append(cause);
+    }
+    return text.toString();
+  }
+}

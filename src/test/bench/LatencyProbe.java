@@ -1,0 +1,56 @@
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * GETs one URL sequentially and prints "p50_ms p99_ms rows": run by aggregates-benchmark.sh with
+ * `java LatencyProbe.java URL WARMUP REQUESTS [revalidate]` (a single-file program; nothing to build).
+ * With "revalidate" every timed request sends the ETag of the first answer as If-None-Match and must get 304,
+ * which is what a polling dashboard costs while nothing changes.
+ */
+public class LatencyProbe {
+
+  public static void main(String[] args) throws Exception {
+    URI uri = URI.create(args[0]);
+    int warmup = Integer.parseInt(args[1]);
+    int requests = Integer.parseInt(args[2]);
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).GET().build();
+    int expected = 200;
+    if (args.length > 3 && args[3].equals("revalidate")) {
+      String etag = client.send(request, HttpResponse.BodyHandlers.ofString()).headers().firstValue("ETag").orElseThrow();
+      request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).header("If-None-Match", etag).GET().build();
+      expected = 304;
+    }
+    String body = "";
+    for (int i = 0; i < warmup; i++) {
+      body = send(client, request, expected);
+    }
+    long[] nanos = new long[requests];
+    for (int i = 0; i < requests; i++) {
+      long start = System.nanoTime();
+      body = send(client, request, expected);
+      nanos[i] = System.nanoTime() - start;
+    }
+    Arrays.sort(nanos);
+    int rows = body.split("\"clientId\"", -1).length - 1;
+    System.out.printf("%.1f %.1f %d%n", percentile(nanos, 50), percentile(nanos, 99), rows);
+  }
+
+  private static String send(HttpClient client, HttpRequest request, int expected) throws Exception {
+    HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != expected) {
+      throw new IllegalStateException(request.uri() + " answered " + response.statusCode() + ": " + response.body());
+    }
+    return response.body();
+  }
+
+  /** Nearest-rank percentile, in milliseconds. */
+  private static double percentile(long[] sorted, int p) {
+    int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+    return sorted[Math.max(0, rank - 1)] / 1_000_000.0;
+  }
+}
