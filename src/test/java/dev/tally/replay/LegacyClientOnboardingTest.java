@@ -4,6 +4,7 @@ import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 
 import dev.tally.support.TestDb;
@@ -66,6 +67,8 @@ class LegacyClientOnboardingTest {
     assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ? AND status = 'rejected'", client)).isZero();
     assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ? AND mapping_version = 1", client)).isEqualTo(5);
 
+    assertAggregates(client);
+
     // Replaying again, accepted rows included, changes nothing.
     JsonPath again = replay(client, "[\"rejected\", \"accepted\", \"duplicate\"]");
     assertThat(again.getLong("accepted")).isZero();
@@ -73,6 +76,17 @@ class LegacyClientOnboardingTest {
     assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(4);
     assertThat(TestDb.one("SELECT sum(amount)::text AS total FROM events WHERE client_id = ?", client))
         .containsEntry("total", "124.94");
+    assertAggregates(client);
+  }
+
+  /** The dashboards' view: each of the four events once, exact sum, after a refresh. */
+  private static void assertAggregates(String client) {
+    given().post("/aggregates/refresh").then().statusCode(200);
+    given().queryParam("clientId", client).queryParam("granularity", "total").get("/aggregates")
+        .then().statusCode(200)
+        .body("rows", hasSize(1))
+        .body("rows[0].count", equalTo(4))
+        .body("rows[0].sum", equalTo(124.94f));
   }
 
   private static String legacyEvent(String client, String txn, long minorUnits, String localTime) {
