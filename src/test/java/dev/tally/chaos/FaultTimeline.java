@@ -1,0 +1,74 @@
+package dev.tally.chaos;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** Each injected fault, when the system was restored, and when the first 2xx arrived for a request sent after that. */
+final class FaultTimeline {
+
+  static final class Fault {
+    final String kind;
+    final long injectedNanos;
+    volatile long restoredNanos;
+    volatile long readyNanos;
+    volatile long firstOkNanos;
+    volatile String note = "";
+
+    Fault(String kind, long injectedNanos) {
+      this.kind = kind;
+      this.injectedNanos = injectedNanos;
+    }
+  }
+
+  private final long startNanos;
+  private final List<Fault> faults = new CopyOnWriteArrayList<>();
+
+  FaultTimeline(long startNanos) {
+    this.startNanos = startNanos;
+  }
+
+  Fault inject(String kind) {
+    Fault fault = new Fault(kind, System.nanoTime());
+    faults.add(fault);
+    return fault;
+  }
+
+  /** A 2xx for a request sent at {@code sentNanos} arrived at {@code nowNanos}. */
+  void success(long sentNanos, long nowNanos) {
+    for (Fault f : faults) {
+      if (f.firstOkNanos == 0 && f.restoredNanos != 0 && sentNanos >= f.restoredNanos) {
+        f.firstOkNanos = nowNanos;
+      }
+    }
+  }
+
+  List<Fault> faults() {
+    return new ArrayList<>(faults);
+  }
+
+  long count(String kind) {
+    return faults.stream().filter(f -> f.kind.equals(kind)).count();
+  }
+
+  String seconds(long nanos) {
+    return nanos == 0 ? "-" : String.format("%.1f", (nanos - startNanos) / 1e9);
+  }
+
+  static String between(long from, long to) {
+    return from == 0 || to == 0 ? "never" : String.format("%.2f s", (to - from) / 1e9);
+  }
+
+  String table() {
+    StringBuilder out = new StringBuilder();
+    out.append(String.format("| %-3s | %-18s | %8s | %8s | %-12s | %-12s | %-12s | %s%n", "#", "fault", "at (s)", "restored",
+        "ready after", "first 2xx after restore", "first 2xx after fault", "notes"));
+    int i = 1;
+    for (Fault f : faults) {
+      out.append(String.format("| %-3d | %-18s | %8s | %8s | %-12s | %-12s | %-12s | %s%n", i++, f.kind, seconds(f.injectedNanos),
+          seconds(f.restoredNanos), between(f.restoredNanos, f.readyNanos), between(f.restoredNanos, f.firstOkNanos),
+          between(f.injectedNanos, f.firstOkNanos), f.note));
+    }
+    return out.toString();
+  }
+}
