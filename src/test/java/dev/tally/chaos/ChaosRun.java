@@ -76,6 +76,11 @@ public final class ChaosRun {
 
   private int run() throws Exception {
     Files.createDirectories(work);
+    try (var logs = Files.newDirectoryStream(work, "tally-*.log")) {
+      for (Path log : logs) {
+        Files.delete(log);
+      }
+    }
     Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " is missing: ./mvnw -B package -DskipTests first");

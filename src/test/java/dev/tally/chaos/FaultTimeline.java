@@ -14,6 +14,8 @@ final class FaultTimeline {
     volatile long readyNanos;
     volatile long firstOkNanos;
     volatile String note = "";
+    /** Requests already sent when the fault struck that then failed without an answer (a drain should make this 0). */
+    final java.util.concurrent.atomic.AtomicInteger inFlightCutOff = new java.util.concurrent.atomic.AtomicInteger();
 
     Fault(String kind, long injectedNanos) {
       this.kind = kind;
@@ -43,6 +45,15 @@ final class FaultTimeline {
     }
   }
 
+  /** A request sent at {@code sentNanos} failed without an answer (connection error or timeout) at {@code nowNanos}. */
+  void noAnswer(long sentNanos, long nowNanos) {
+    for (Fault f : faults) {
+      if (sentNanos < f.injectedNanos && nowNanos >= f.injectedNanos) {
+        f.inFlightCutOff.incrementAndGet();
+      }
+    }
+  }
+
   List<Fault> faults() {
     return new ArrayList<>(faults);
   }
@@ -61,13 +72,15 @@ final class FaultTimeline {
 
   String table() {
     StringBuilder out = new StringBuilder();
-    out.append(String.format("| %-3s | %-18s | %8s | %8s | %-12s | %-12s | %-12s | %s%n", "#", "fault", "at (s)", "restored",
-        "ready after", "first 2xx after restore", "first 2xx after fault", "notes"));
+    out.append(String.format("| %-3s | %-19s | %6s | %8s | %-11s | %-23s | %-21s | %-16s | %s |%n", "#", "fault", "at (s)",
+        "restored", "ready after", "first 2xx after restore", "first 2xx after fault", "in flight cut off", "notes"));
+    out.append(String.format("|%s|%s|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(5), "-".repeat(21), "-".repeat(8), "-".repeat(10),
+        "-".repeat(13), "-".repeat(25), "-".repeat(23), "-".repeat(18), "-".repeat(7)));
     int i = 1;
     for (Fault f : faults) {
-      out.append(String.format("| %-3d | %-18s | %8s | %8s | %-12s | %-12s | %-12s | %s%n", i++, f.kind, seconds(f.injectedNanos),
-          seconds(f.restoredNanos), between(f.restoredNanos, f.readyNanos), between(f.restoredNanos, f.firstOkNanos),
-          between(f.injectedNanos, f.firstOkNanos), f.note));
+      out.append(String.format("| %-3d | %-19s | %6s | %8s | %-11s | %-23s | %-21s | %-16d | %s |%n", i++, f.kind,
+          seconds(f.injectedNanos), seconds(f.restoredNanos), between(f.restoredNanos, f.readyNanos),
+          between(f.restoredNanos, f.firstOkNanos), between(f.injectedNanos, f.firstOkNanos), f.inFlightCutOff.get(), f.note));
     }
     return out.toString();
   }

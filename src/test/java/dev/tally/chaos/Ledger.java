@@ -37,6 +37,10 @@ final class Ledger {
       return eventId != null ? idKey(clientId, eventId) : contentKey(clientId, metric, amount, timestamp);
     }
 
+    String describe() {
+      return clientId + " " + metric + " " + amount.toPlainString() + " " + timestamp + (eventId == null ? "" : " eventId " + eventId);
+    }
+
     boolean sameContent(String metric, BigDecimal amount, Instant timestamp) {
       return this.metric.equals(metric) && this.amount.compareTo(amount) == 0 && this.timestamp.equals(timestamp);
     }

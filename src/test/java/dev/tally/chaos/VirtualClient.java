@@ -218,9 +218,11 @@ final class VirtualClient implements Runnable {
         response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
       } catch (HttpTimeoutException e) {
         stats.timeouts.incrementAndGet();
+        timeline.noAnswer(sentAt, System.nanoTime());
         continue;
       } catch (IOException e) {
         stats.connectionErrors.incrementAndGet();
+        timeline.noAnswer(sentAt, System.nanoTime());
         continue;
       }
       int status = response.statusCode();
