@@ -4,6 +4,7 @@ import dev.tally.inspect.EventQueries;
 import dev.tally.inspect.EventView;
 import dev.tally.platform.BadRequestException;
 import dev.tally.platform.BodyLimitFilter;
+import dev.tally.platform.DatabaseUnavailableException;
 import dev.tally.platform.TallyConfig;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -18,6 +19,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.time.Duration;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
@@ -54,14 +56,28 @@ public class EventResource {
   @APIResponse(responseCode = "413", description = "Body or batch over its limit; nothing stored (problem+json)")
   @APIResponse(responseCode = "422", description = "Cannot be normalized; kept raw with every reason",
       content = @Content(examples = @ExampleObject(name = "rejected", value = Examples.REJECTED)))
-  @APIResponse(responseCode = "503", description = "Database unavailable; nothing acknowledged, retry after Retry-After")
+  @APIResponse(responseCode = "503", description = "Database unavailable, or no answer within tally.ingest.request-deadline; "
+      + "nothing acknowledged, retry after Retry-After (the same body: a retry is never counted twice)")
   public Uni<Response> ingest(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
     byte[] bytes = body == null ? new byte[0] : body;
     int limit = config.ingest().maxBodyBytes();
     if (bytes.length > limit) {
       return Uni.createFrom().item(BodyLimitFilter.tooLarge(bytes.length, limit));
     }
-    return ingest.ingest(bytes, contentType).map(EventResource::toResponse);
+    Duration deadline = config.ingest().requestDeadline();
+    return detached(ingest.ingest(bytes, contentType))
+        .ifNoItem().after(deadline).failWith(() -> new DatabaseUnavailableException(
+            "no answer within tally.ingest.request-deadline (" + deadline.toMillis() + " ms); nothing was acknowledged"))
+        .map(EventResource::toResponse);
+  }
+
+  /**
+   * Lets the pipeline run to its end even when nobody waits for the answer any more (the client went away, or
+   * the deadline passed). Cancelling it halfway would only leave raw rows pending until the recovery job runs;
+   * finished, the event is stored and the client's retry is answered duplicate.
+   */
+  private static <T> Uni<T> detached(Uni<T> pipeline) {
+    return Uni.createFrom().emitter(emitter -> pipeline.subscribe().with(emitter::complete, emitter::fail));
   }
 
   @GET

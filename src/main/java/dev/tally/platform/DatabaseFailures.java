@@ -5,6 +5,7 @@ import io.vertx.core.impl.NoStackTraceTimeoutException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import java.net.ConnectException;
+import java.net.SocketException;
 import java.util.Set;
 
 /**
@@ -23,6 +24,9 @@ public final class DatabaseFailures {
       if (t instanceof DatabaseUnavailableException
           || t instanceof ClosedConnectionException
           || t instanceof ConnectException
+          // A connection the server reset (a terminated backend, a crashed PostgreSQL) surfaces as a bare
+          // SocketException from Netty when it is cut off in the middle of a query.
+          || t instanceof SocketException
           || t instanceof ConnectionPoolTooBusyException
           || t instanceof NoStackTraceTimeoutException
           || t instanceof io.netty.channel.ConnectTimeoutException) {

@@ -6,4 +6,8 @@ public class DatabaseUnavailableException extends RuntimeException {
   public DatabaseUnavailableException(Throwable cause) {
     super("The database is unavailable: " + cause.getMessage(), cause);
   }
+
+  public DatabaseUnavailableException(String message) {
+    super(message);
+  }
 }

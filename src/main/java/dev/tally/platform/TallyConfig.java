@@ -44,6 +44,14 @@ public interface TallyConfig {
     /** Longest number literal (in characters) a body may contain before it is treated as unparseable. */
     @WithDefault("1000")
     int maxNumberLength();
+
+    /**
+     * Longest a POST /events may take from a fully received body to its answer; past it the client gets 503 with
+     * Retry-After and nothing is acknowledged. Work already under way still finishes (or is left pending for the
+     * recovery job), so the retry is answered duplicate or accepted.
+     */
+    @WithDefault("10s")
+    Duration requestDeadline();
   }
 
   interface Normalize {

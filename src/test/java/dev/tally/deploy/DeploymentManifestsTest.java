@@ -114,9 +114,14 @@ class DeploymentManifestsTest {
 
   @Test
   void shutdownFinishesBeforeKubernetesKillsThePod() throws IOException {
-    Duration shutdown = Duration.parse("PT" + applicationProperties().getProperty("quarkus.shutdown.timeout").toUpperCase());
+    Properties properties = applicationProperties();
+    Duration shutdown = Duration.parse("PT" + properties.getProperty("quarkus.shutdown.timeout").toUpperCase());
+    // With the pre-shutdown delay enabled, readiness is DOWN for the delay before the drain even starts.
+    Duration delay = "true".equals(properties.getProperty("quarkus.shutdown.delay-enabled"))
+        ? Duration.parse("PT" + properties.getProperty("quarkus.shutdown.delay", "0s").toUpperCase())
+        : Duration.ZERO;
     int grace = (Integer) path(deployment(), "spec.template.spec.terminationGracePeriodSeconds");
-    assertThat(Duration.ofSeconds(grace)).isGreaterThan(shutdown);
+    assertThat(Duration.ofSeconds(grace)).isGreaterThan(delay.plus(shutdown));
   }
 
   @Test

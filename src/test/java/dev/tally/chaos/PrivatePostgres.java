@@ -1,0 +1,144 @@
+package dev.tally.chaos;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A PostgreSQL cluster of the harness's own under target/, on a free port, so that stopping it with
+ * {@code -m immediate} disturbs nothing else. Runs as the postgres OS user (via runuser) when the harness is root,
+ * because PostgreSQL refuses to run as root. fsync stays on: durability across crashes is what is being tested.
+ */
+final class PrivatePostgres implements AutoCloseable {
+
+  static final String DATABASE = "tally";
+
+  private final Path dir;
+  private final Path data;
+  private final Path bin;
+  private final int port;
+  private final boolean root;
+
+  PrivatePostgres(Path dir, int port) {
+    this.dir = dir.toAbsolutePath();
+    this.data = this.dir.resolve("data");
+    this.port = port;
+    this.bin = findBin();
+    this.root = "root".equals(System.getProperty("user.name"));
+  }
+
+  int port() {
+    return port;
+  }
+
+  String jdbcUrl() {
+    return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE;
+  }
+
+  String reactiveUrl() {
+    return "postgresql://127.0.0.1:" + port + "/" + DATABASE;
+  }
+
+  void create() throws IOException, InterruptedException, SQLException {
+    deleteDir();
+    Files.createDirectories(dir);
+    if (root) {
+      run(List.of("chown", "-R", "postgres:postgres", dir.toString()));
+    }
+    run(asPostgres(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--auth=trust",
+        "-E", "UTF8", "--no-instructions"));
+    start();
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
+         Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + DATABASE);
+    }
+  }
+
+  void start() throws IOException, InterruptedException {
+    run(asPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("postgres.log").toString(),
+        "-w", "-t", "60", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir
+            + " -c fsync=on -c synchronous_commit=on -c max_connections=100", "start"));
+  }
+
+  /** A crash as far as the database is concerned: no checkpoint, WAL replay at the next start. */
+  void stopImmediately() throws IOException, InterruptedException {
+    run(asPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop"));
+  }
+
+  /** Terminates up to {@code n} random client backends of Tally's database; returns how many. */
+  int terminateRandomBackends(int n) throws SQLException {
+    try (Connection c = connect(); Statement s = c.createStatement();
+         var rs = s.executeQuery("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM (SELECT pid FROM pg_stat_activity"
+             + " WHERE datname = '" + DATABASE + "' AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+             + " ORDER BY random() LIMIT " + n + ") t")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  Connection connect() throws SQLException {
+    return DriverManager.getConnection(jdbcUrl(), "postgres", "");
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (Files.exists(data.resolve("postmaster.pid"))) {
+        run(asPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "stop"));
+      }
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      System.err.println("could not stop the private PostgreSQL: " + e);
+    }
+  }
+
+  void deleteDir() throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  private List<String> asPostgres(String... command) {
+    List<String> full = new ArrayList<>();
+    if (root) {
+      full.addAll(List.of("runuser", "-u", "postgres", "--"));
+    }
+    full.addAll(List.of(command));
+    return full;
+  }
+
+  private void run(List<String> command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(90, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException(String.join(" ", command) + " failed: " + out);
+    }
+  }
+
+  private static Path findBin() {
+    String configured = System.getenv("PG_BIN");
+    if (configured != null && !configured.isBlank()) {
+      return Path.of(configured);
+    }
+    try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
+      return versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))
+          .max(Comparator.comparing(Path::toString))
+          .orElseThrow(() -> new IllegalStateException("no initdb under /usr/lib/postgresql/*/bin; set PG_BIN"));
+    } catch (IOException e) {
+      throw new IllegalStateException("no /usr/lib/postgresql; set PG_BIN to the directory holding initdb and pg_ctl", e);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.tally.ingest;
+
+import static dev.tally.support.Events.event;
+import static dev.tally.support.Events.newClientId;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tally.support.TestDb;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Faults in the middle of the pipeline, made deterministic: a JDBC session holds a SHARE lock on {@code events},
+ * so a request commits its raw row and then waits in the settle transaction's event insert — exactly between the
+ * raw insert and the normalized insert. The test then terminates that backend, as a crashed or restarted
+ * PostgreSQL connection would end.
+ */
+@QuarkusTest
+class PipelineFaultsTest {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  @Inject RecoveryJob recovery;
+
+  @TestHTTPResource("/events") URL events;
+
+  @Test
+  void connectionKilledBetweenRawInsertAndSettleIs5xxThenRecoveredAndTheRetryIsADuplicate() throws Exception {
+    String client = newClientId("killed-mid-pipeline");
+    String body = event(client, "m", "12.50", "2024-03-01T00:00:00Z");
+
+    CompletableFuture<Response> first;
+    try (Connection lock = TestDb.connect(); Statement sql = lock.createStatement()) {
+      lock.setAutoCommit(false);
+      sql.execute("LOCK TABLE events IN SHARE MODE");
+      first = CompletableFuture.supplyAsync(() -> given().contentType(ContentType.JSON).body(body).post("/events"));
+      awaitBackendWaitingOnEventsInsert();
+      // Every backend stuck on the events insert: ours (and, should it be running, a recovery run that just retries).
+      long terminated = TestDb.count("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+          + "WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO events%'");
+      assertThat(terminated).isPositive();
+      lock.rollback();
+    }
+    Response answer = first.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(answer.statusCode()).isEqualTo(503);
+    assertThat(answer.header("Retry-After")).isNotBlank();
+    assertThat(TestDb.one("SELECT status FROM raw_events WHERE client_id = ?", client)).containsEntry("status", "pending");
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isZero();
+
+    recovery.recover(Duration.ZERO, 500, 20).await().atMost(TIMEOUT);
+    assertThat(TestDb.one("SELECT status FROM raw_events WHERE client_id = ?", client)).containsEntry("status", "accepted");
+
+    Response retry = given().contentType(ContentType.JSON).body(body).post("/events");
+    assertThat(retry.statusCode()).isEqualTo(200);
+    assertThat(retry.jsonPath().getString("status")).isEqualTo("duplicate");
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(1);
+    assertThat(TestDb.one("SELECT amount::text AS amount FROM events WHERE client_id = ?", client)).containsEntry("amount", "12.5");
+  }
+
+  @Test
+  void clientThatDisconnectsRightAfterSendingTheWholeBodyStillHasItsEventStored() throws Exception {
+    String client = newClientId("vanished");
+    byte[] body = event(client, "m", "3", "2024-03-01T00:00:00Z").getBytes(StandardCharsets.UTF_8);
+    try (Socket socket = new Socket(events.getHost(), events.getPort())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
+          + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+    } // closed without reading the answer
+
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ? AND status = 'accepted'", client) == 0) {
+      assertThat(System.nanoTime()).as("event of the vanished client stored").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(1);
+    Response retry = given().contentType(ContentType.JSON).body(body).post("/events");
+    assertThat(retry.jsonPath().getString("status")).isEqualTo("duplicate");
+  }
+
+  static void awaitBackendWaitingOnEventsInsert() throws InterruptedException {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (TestDb.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO events%'") == 0) {
+      assertThat(System.nanoTime()).as("a request waiting on the events insert").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+}
