@@ -1,6 +1,7 @@
 package dev.tally.aggregate;
 
 import dev.tally.platform.TallyConfig;
+import dev.tally.security.CurrentCaller;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -29,6 +30,7 @@ public class AggregateResource {
   @Inject AggregateService service;
   @Inject AggregateRefresher refresher;
   @Inject TallyConfig config;
+  @Inject CurrentCaller caller;
 
   @GET
   @Produces(MediaType.APPLICATION_JSON)
@@ -60,7 +62,7 @@ public class AggregateResource {
       @Parameter(description = "Most rows returned (tally.aggregates.default-limit, at most tally.aggregates.max-limit)")
       @QueryParam("limit") String limit,
       @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
-    AggregateQuery query = AggregateQuery.parse(clientId, metric, from, to, granularity, limit, config.aggregates());
+    AggregateQuery query = AggregateQuery.parse(clientId, metric, from, to, granularity, limit, caller.get().readScope(), config.aggregates());
     return service.answer(query, ifNoneMatch).map(AggregateResource::toResponse);
   }
 

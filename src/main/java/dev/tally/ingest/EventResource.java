@@ -5,6 +5,8 @@ import dev.tally.inspect.EventView;
 import dev.tally.platform.BadRequestException;
 import dev.tally.platform.BodyLimitFilter;
 import dev.tally.platform.TallyConfig;
+import dev.tally.security.Caller;
+import dev.tally.security.CurrentCaller;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -31,6 +33,7 @@ public class EventResource {
   @Inject IngestService ingest;
   @Inject EventQueries queries;
   @Inject TallyConfig config;
+  @Inject CurrentCaller caller;
 
   @POST
   @Consumes(MediaType.WILDCARD)
@@ -51,8 +54,11 @@ public class EventResource {
       content = @Content(examples = @ExampleObject(name = "unparseable", value = Examples.UNPARSEABLE)))
   @APIResponse(responseCode = "409", description = "Same eventId, different content; the stored event is unchanged",
       content = @Content(examples = @ExampleObject(name = "conflict", value = Examples.CONFLICT)))
+  @APIResponse(responseCode = "401", description = "No API key, or an unknown or revoked one; nothing stored (problem+json)")
+  @APIResponse(responseCode = "403", description = "The key may not ingest (a read key); nothing stored (problem+json)")
   @APIResponse(responseCode = "413", description = "Body or batch over its limit; nothing stored (problem+json)")
-  @APIResponse(responseCode = "422", description = "Cannot be normalized; kept raw with every reason",
+  @APIResponse(responseCode = "429", description = "The key is over its rate limit on this replica; nothing stored, retry after Retry-After")
+  @APIResponse(responseCode = "422", description = "Cannot be normalized (or names another client than an ingest key's: client_mismatch); kept raw with every reason",
       content = @Content(examples = @ExampleObject(name = "rejected", value = Examples.REJECTED)))
   @APIResponse(responseCode = "503", description = "Database unavailable; nothing acknowledged, retry after Retry-After")
   public Uni<Response> ingest(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
@@ -61,7 +67,8 @@ public class EventResource {
     if (bytes.length > limit) {
       return Uni.createFrom().item(BodyLimitFilter.tooLarge(bytes.length, limit));
     }
-    return ingest.ingest(bytes, contentType).map(EventResource::toResponse);
+    Caller sender = caller.get();
+    return ingest.ingest(bytes, contentType, sender.keyId(), sender.boundClientId()).map(EventResource::toResponse);
   }
 
   @GET
