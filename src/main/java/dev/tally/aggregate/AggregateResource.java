@@ -1,6 +1,7 @@
 package dev.tally.aggregate;
 
 import dev.tally.platform.TallyConfig;
+import dev.tally.security.ApiKeyResource;
 import dev.tally.security.CurrentCaller;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -19,8 +20,11 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** GET /aggregates (hourly, daily or total, with conditional requests) and POST /aggregates/refresh. */
+@SecurityRequirement(name = ApiKeyResource.BEARER)
+@SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/aggregates")
 public class AggregateResource {
 

@@ -5,6 +5,7 @@ import dev.tally.inspect.EventView;
 import dev.tally.platform.BadRequestException;
 import dev.tally.platform.BodyLimitFilter;
 import dev.tally.platform.TallyConfig;
+import dev.tally.security.ApiKeyResource;
 import dev.tally.security.Caller;
 import dev.tally.security.CurrentCaller;
 import io.smallrye.mutiny.Uni;
@@ -25,8 +26,11 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** POST /events (one event, a JSON array or NDJSON) and GET /events/{fingerprint}. */
+@SecurityRequirement(name = ApiKeyResource.BEARER)
+@SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/events")
 public class EventResource {
 

@@ -2,6 +2,7 @@ package dev.tally.inspect;
 
 import dev.tally.platform.BadRequestException;
 import dev.tally.platform.TallyConfig;
+import dev.tally.security.ApiKeyResource;
 import dev.tally.security.CurrentCaller;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -15,8 +16,11 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** GET /raw-events: raw records with status and rejection reasons, newest first, keyset-paginated. */
+@SecurityRequirement(name = ApiKeyResource.BEARER)
+@SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/raw-events")
 public class RawEventResource {
 

@@ -29,8 +29,9 @@ import net.jqwik.api.lifecycle.AfterContainer;
  * The parser and normalizer against arbitrary input: every outcome is typed (accepted, rejected with codes,
  * unparseable, or a batch over its limit), never an unexpected exception; accepted events re-normalize to the
  * same fingerprint; amounts are exact or rejected, never rounded. Tries per property: jqwik's default (1000)
- * in CI; a large run by hand: {@code ./mvnw test -Dtest=HostileInputTest -Djqwik.tries.default=100000}.
- * The number of inputs tried is printed after the run.
+ * in CI (4,150 inputs); a large run by hand: {@code ./mvnw -B test -Dtest=HostileInputTest
+ * -Djqwik.tries.default=30000} (120,150 inputs, about 8 minutes on a busy 2-core machine). The number of inputs tried is
+ * printed after the run.
  */
 class HostileInputTest {
 

@@ -169,7 +169,8 @@ class SecurityTest {
   void managementEndpointsNeedNoKeyOnTheirPortAndAreAbsentFromTheApiPort() {
     anonymous().port(ManagementPort.of(management)).get("/q/health/ready").then().statusCode(200);
     anonymous().port(ManagementPort.of(management)).get("/q/metrics").then().statusCode(200);
-    anonymous().port(ManagementPort.of(management)).get("/q/openapi").then().statusCode(200).body(containsString("/keys"));
+    anonymous().port(ManagementPort.of(management)).get("/q/openapi").then().statusCode(200).body(containsString("/keys"))
+        .body(containsString("scheme: bearer")).body(containsString("X-Api-Key"));
     given().get("/q/health/ready").then().statusCode(404);
     given().get("/q/metrics").then().statusCode(404);
     anonymous().get("/q/health").then().statusCode(401).body("status", equalTo(401)).body("parameter", nullValue());
