@@ -18,11 +18,12 @@ public class LatencyProbe {
     int warmup = Integer.parseInt(args[1]);
     int requests = Integer.parseInt(args[2]);
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).GET().build();
+    String authorization = "Bearer " + System.getenv("TALLY_BENCH_KEY");
+    HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).header("Authorization", authorization).GET().build();
     int expected = 200;
     if (args.length > 3 && args[3].equals("revalidate")) {
       String etag = client.send(request, HttpResponse.BodyHandlers.ofString()).headers().firstValue("ETag").orElseThrow();
-      request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).header("If-None-Match", etag).GET().build();
+      request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).header("Authorization", authorization).header("If-None-Match", etag).GET().build();
       expected = 304;
     }
     String body = "";

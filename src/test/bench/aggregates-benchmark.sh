@@ -15,6 +15,10 @@ CLIENTS=50; METRICS=4; DAYS=90
 # The all-clients total reads the whole view (~0.5 s a request), so it gets fewer samples.
 WARMUP=20; REQUESTS=300; TOTAL_REQUESTS=100
 BASE="http://127.0.0.1:$PORT"
+MANAGEMENT="http://127.0.0.1:${BENCH_MANAGEMENT_PORT:-$((PORT + 1))}"  # health
+# Requests carry a throwaway admin key; the limiter is set out of reach: these figures measure ingest, not it.
+export TALLY_BENCH_KEY="tally_bench_$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+AUTH=(-H "Authorization: Bearer $TALLY_BENCH_KEY")
 PROBE="src/test/bench/LatencyProbe.java"
 
 psql_bench() { psql -d "$DB" -v ON_ERROR_STOP=1 -qAt "$@"; }
@@ -36,16 +40,20 @@ QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://$PGHOST:$PGPORT/$DB" \
 QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB" \
 QUARKUS_DATASOURCE_USERNAME="$PGUSER" \
 QUARKUS_HTTP_PORT="$PORT" \
+QUARKUS_MANAGEMENT_PORT="${MANAGEMENT##*:}" \
+TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY="$TALLY_BENCH_KEY" \
+TALLY_SECURITY_RATE_LIMIT_REQUESTS_PER_SECOND=1000000 \
+TALLY_SECURITY_RATE_LIMIT_BURST=1000000 \
 TALLY_AGGREGATES_REFRESH_INTERVAL=1h \
 TALLY_AGGREGATES_REFRESH_WAIT_TIMEOUT=10m \
 QUARKUS_LOG_LEVEL=WARN \
   java -jar target/quarkus-app/quarkus-run.jar > target/aggregates-benchmark-app.log 2>&1 &
 app_pid=$!
 for _ in $(seq 1 60); do
-  curl -fs "$BASE/q/health/ready" > /dev/null 2>&1 && break
+  curl -fs "$MANAGEMENT/q/health/ready" > /dev/null 2>&1 && break
   sleep 1
 done
-curl -fs "$BASE/q/health/ready" > /dev/null
+curl -fs "$MANAGEMENT/q/health/ready" > /dev/null
 
 # Events reference a raw row (FK). The aggregates never read raw_events, so one placeholder raw row per
 # client stands in for the per-event raw rows ingest would write; only the events table matters here.
@@ -75,11 +83,11 @@ for size in $SIZES; do
   echo "   loaded in $(( $(date +%s) - t0 )) s"
 
   echo "== refresh after the load"
-  bulk=$(curl -fs -X POST "$BASE/aggregates/refresh" | jq -r .durationMs)
+  bulk=$(curl -fs "${AUTH[@]}" -X POST "$BASE/aggregates/refresh" | jq -r .durationMs)
   # Steady state: one new event since the last refresh still recomputes the whole view.
   psql_bench -c "INSERT INTO events (client_id, fingerprint, metric, amount, ts, raw_id, mapping_version)
     VALUES ('client_0', 'steady-$size', 'metric_0', 1, '2024-02-01T00:00:00Z', $first_raw, 0)"
-  steady=$(curl -fs -X POST "$BASE/aggregates/refresh" | jq -r .durationMs)
+  steady=$(curl -fs "${AUTH[@]}" -X POST "$BASE/aggregates/refresh" | jq -r .durationMs)
   view_rows=$(psql_bench -c "SELECT count(*) FROM hourly_aggregates")
 
   echo "== GET latency"

@@ -11,7 +11,7 @@
 #
 # Uses target/quarkus-app/quarkus-run.jar and target/test-classes: builds them when missing (./mvnw -B package
 # -DskipTests). Needs PostgreSQL's server binaries (/usr/lib/postgresql/*/bin, or PG_BIN=...); as root it runs
-# PostgreSQL as the postgres OS user. TALLY_CHAOS_API_KEY, when set, is sent as a Bearer token and given to Tally
+# PostgreSQL as the postgres OS user. TALLY_CHAOS_API_KEY (default: a random key per run) is sent as a Bearer token and given to Tally
 # as TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."

@@ -7,7 +7,10 @@
 #      once, one replica answers 201 and the other 200 "duplicate";
 #   3. the recovery jobs of both replicas work the same pending backlog at once and never settle a row
 #      twice (a trigger records every update of a raw row; each is updated exactly once);
-#   4. the aggregates refresher runs on one replica at a time, and both answer with the same asOf and sums.
+#   4. the aggregates refresher runs on one replica at a time, and both answer with the same asOf and sums;
+#   5. a key created on one replica works on the other, and once revoked there is refused within seconds.
+# Requests carry an admin key installed as TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY; health and metrics are read
+# from each replica's management port, which needs none.
 # Bounded: every wait has a deadline; processes and the database are cleaned up on any exit.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -19,6 +22,8 @@ EVENTS=40            # posted through both replicas
 BACKLOG=2000         # pending raw rows left for the recovery jobs ...
 DISTINCT=500         # ... holding this many distinct events (the rest are retries of them)
 CLIENT=multi-replica
+ADMIN_KEY="tally_check_$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+AUTH=(-H "Authorization: Bearer $ADMIN_KEY")
 
 psql_db() { psql -h 127.0.0.1 -U postgres -d "$DB" -v ON_ERROR_STOP=1 -qAt "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -53,8 +58,14 @@ PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -U postgres -d post
 echo "== 1. two replicas start together against one empty database"
 ports=("$(free_port)" "$(free_port)")
 [ "${ports[0]}" != "${ports[1]}" ] || ports[1]="$(free_port)"
+mports=("$(free_port)" "$(free_port)")
+while [ "${mports[0]}" = "${mports[1]}" ] || [[ " ${ports[*]} " == *" ${mports[0]} "* ]] || [[ " ${ports[*]} " == *" ${mports[1]} "* ]]; do
+  mports=("$(free_port)" "$(free_port)")
+done
 for i in 0 1; do
   QUARKUS_HTTP_PORT="${ports[$i]}" \
+  QUARKUS_MANAGEMENT_PORT="${mports[$i]}" \
+  TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY="$ADMIN_KEY" \
   QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$DB" \
   QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$DB" \
   QUARKUS_DATASOURCE_USERNAME=postgres \
@@ -68,13 +79,13 @@ for i in 0 1; do
 done
 deadline=$((SECONDS + 120))
 for i in 0 1; do
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${ports[$i]}/q/health/ready")" = 200 ]; do
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${mports[$i]}/q/health/ready")" = 200 ]; do
     kill -0 "${pids[$i]}" 2>/dev/null || fail "replica $i exited during startup"
     [ "$SECONDS" -lt "$deadline" ] || fail "replica $i not ready within 120 s"
     sleep 0.2
   done
 done
-pass "replicas ready on ports ${ports[0]} and ${ports[1]}"
+pass "replicas ready on ports ${ports[0]} and ${ports[1]} (management ${mports[0]} and ${mports[1]})"
 [ "$(psql_db -c "SELECT count(*) FROM flyway_schema_history WHERE success")" -ge 1 ] || fail "no migration recorded"
 [ "$(psql_db -c "SELECT count(*) FROM flyway_schema_history WHERE NOT success")" = 0 ] || fail "a migration failed"
 pass "migrations applied once: $(psql_db -c "SELECT string_agg(version, ',' ORDER BY installed_rank) FROM flyway_schema_history")"
@@ -96,7 +107,7 @@ echo "== 2. the same events through both replicas at once are stored once"
 post() { # port body file
   local attempt code
   for attempt in 1 2 3 4 5; do
-    code="$(curl -s -o "$3.body" -w '%{http_code}' -H 'Content-Type: application/json' --max-time 30 \
+    code="$(curl -s -o "$3.body" -w '%{http_code}' "${AUTH[@]}" -H 'Content-Type: application/json' --max-time 30 \
       --data-binary "$2" "http://127.0.0.1:$1/events")" || code=000
     [ "$code" = 503 ] || break
     sleep 1
@@ -207,14 +218,14 @@ generation() { psql_db -c "SELECT generation FROM aggregate_state"; }
 attempts() { # outcome -> the sum over both replicas of tally_aggregates_refresh_attempts_total{outcome=...}
   local i total=0 value
   for i in 0 1; do
-    value=$(curl -s "http://127.0.0.1:${ports[$i]}/q/metrics" \
+    value=$(curl -s "http://127.0.0.1:${mports[$i]}/q/metrics" \
       | awk -v o="outcome=\"$1\"" 'index($0, "tally_aggregates_refresh_attempts_total{") == 1 && index($0, o) { s += $NF } END { printf "%d", s }')
     total=$((total + value))
   done
   echo "$total"
 }
 aggregate_event() { # port n
-  curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --max-time 30 --data-binary \
+  curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" -H 'Content-Type: application/json' --max-time 30 --data-binary \
     "{\"clientId\":\"$CLIENT-agg\",\"metric\":\"m\",\"amount\":$2,\"timestamp\":\"2024-01-01T00:00:00Z\",\"eventId\":\"a-$2\"}" \
     "http://127.0.0.1:$1/events"
 }
@@ -256,7 +267,7 @@ check_aggregates_refresher() {
   deadline=$((SECONDS + 20))
   while :; do
     for i in 0 1; do
-      curl -s "http://127.0.0.1:${ports[$i]}/aggregates?clientId=$CLIENT-agg&granularity=total" >"$OUT/aggregates-$i.json"
+      curl -s "${AUTH[@]}" "http://127.0.0.1:${ports[$i]}/aggregates?clientId=$CLIENT-agg&granularity=total" >"$OUT/aggregates-$i.json"
     done
     as_of=$(python3 -c 'import json,sys; a=[json.load(open(f)) for f in sys.argv[1:]]; print(a[0].get("asOf") if a[0].get("asOf") == a[1].get("asOf") else "DIFFER")' "$OUT"/aggregates-0.json "$OUT"/aggregates-1.json)
     sums=$(python3 -c 'import json,sys; print(" ".join(str((json.load(open(f)).get("rows") or [{"sum": "none"}])[0]["sum"]) for f in sys.argv[1:]))' "$OUT"/aggregates-0.json "$OUT"/aggregates-1.json)
@@ -268,7 +279,34 @@ check_aggregates_refresher() {
 }
 check_aggregates_refresher
 
-echo "== 5. both replicas shut down gracefully"
+echo "== 5. API keys: created on one replica, revoked there, refused by the other within seconds"
+key_event() { # port key n
+  curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $2" -H 'Content-Type: application/json' --max-time 30 \
+    --data-binary "{\"metric\":\"m\",\"amount\":$3,\"timestamp\":\"2024-01-01T00:00:00Z\",\"eventId\":\"k-$3\"}" \
+    "http://127.0.0.1:$1/events"
+}
+created=$(curl -s "${AUTH[@]}" -H 'Content-Type: application/json' --max-time 30 \
+  --data-binary "{\"role\":\"ingest\",\"clientIds\":[\"$CLIENT-key\"]}" "http://127.0.0.1:${ports[0]}/keys")
+key_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$created") || fail "POST /keys answered $created"
+key=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["key"])' "$created")
+[ "$(key_event "${ports[1]}" "$key" 1)" = 201 ] || fail "replica 1 did not accept the key created on replica 0"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" -X DELETE "http://127.0.0.1:${ports[0]}/keys/$key_id")" = 200 ] || fail "revoking $key_id failed"
+start=$SECONDS
+n=2
+accepted=1
+while :; do
+  code=$(key_event "${ports[1]}" "$key" "$n")
+  [ "$code" = 401 ] && break
+  [ "$code" = 201 ] && accepted=$((accepted + 1))
+  [ $((SECONDS - start)) -lt 5 ] || fail "replica 1 still accepts key $key_id 5 s after it was revoked on replica 0"
+  n=$((n + 1))
+  sleep 0.1
+done
+pass "key $key_id: accepted by replica 1, refused there $((SECONDS - start)) s (whole seconds) after its revocation on replica 0"
+[ "$(psql_db -c "SELECT count(*) FROM raw_events WHERE key_id = '$key_id'")" = "$accepted" ] || fail "refused requests left raw rows"
+pass "requests refused with 401 stored nothing; the accepted one records key $key_id"
+
+echo "== 6. both replicas shut down gracefully"
 for i in 0 1; do kill -TERM "${pids[$i]}"; done
 deadline=$((SECONDS + 30))
 for i in 0 1; do

@@ -5,19 +5,22 @@ import dev.tally.platform.TallyConfig;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 
 /**
  * A validated GET /aggregates request. Every filter is optional (null); {@code from} is inclusive, {@code to}
  * exclusive, both whole UTC hours because the view stores hours and a part of one cannot be answered exactly.
+ * {@code scope}: the clients the caller may read (null: all); rows of other clients are left out.
  */
-public record AggregateQuery(String clientId, String metric, Instant from, Instant to, Granularity granularity, int limit) {
+public record AggregateQuery(String clientId, String metric, Instant from, Instant to, Granularity granularity, int limit,
+    List<String> scope) {
 
   // Far inside PostgreSQL's timestamptz range, so a wild year is a 400 here rather than a database error.
   private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
   private static final Instant LATEST = Instant.parse("9999-12-31T23:00:00Z");
 
   static AggregateQuery parse(String clientId, String metric, String from, String to, String granularity, String limit,
-      TallyConfig.Aggregates config) {
+      List<String> scope, TallyConfig.Aggregates config) {
     Granularity g = granularity == null || granularity.isBlank()
         ? Granularity.HOUR
         : Granularity.parse(granularity.strip()).orElseThrow(() -> new BadRequestException("granularity",
@@ -27,13 +30,13 @@ public record AggregateQuery(String clientId, String metric, Instant from, Insta
     if (start != null && end != null && !end.isAfter(start)) {
       throw new BadRequestException("to", "to (" + end + ") must be later than from (" + start + "); from is inclusive, to exclusive");
     }
-    return new AggregateQuery(blankToNull(clientId), blankToNull(metric), start, end, g, limit(limit, config));
+    return new AggregateQuery(blankToNull(clientId), blankToNull(metric), start, end, g, limit(limit, config), scope);
   }
 
   /** A stable text of everything that shapes the answer, for the ETag. */
   String canonical() {
     return String.join("\u001F", granularity.parameterValue(), String.valueOf(clientId), String.valueOf(metric),
-        String.valueOf(from), String.valueOf(to), String.valueOf(limit));
+        String.valueOf(from), String.valueOf(to), String.valueOf(limit), String.valueOf(scope));
   }
 
   private static Instant hour(String parameter, String value) {

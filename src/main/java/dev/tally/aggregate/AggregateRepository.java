@@ -80,6 +80,10 @@ public class AggregateRepository {
       params.add(query.clientId());
       conditions.add("client_id = $" + params.size());
     }
+    if (query.scope() != null) {
+      params.add(query.scope().toArray(new String[0]));
+      conditions.add("client_id = ANY($" + params.size() + ")");
+    }
     if (query.metric() != null) {
       params.add(query.metric());
       conditions.add("metric = $" + params.size());

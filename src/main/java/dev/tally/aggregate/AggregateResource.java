@@ -1,6 +1,8 @@
 package dev.tally.aggregate;
 
 import dev.tally.platform.TallyConfig;
+import dev.tally.security.ApiKeyResource;
+import dev.tally.security.CurrentCaller;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -18,8 +20,11 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** GET /aggregates (hourly, daily or total, with conditional requests) and POST /aggregates/refresh. */
+@SecurityRequirement(name = ApiKeyResource.BEARER)
+@SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/aggregates")
 public class AggregateResource {
 
@@ -29,6 +34,7 @@ public class AggregateResource {
   @Inject AggregateService service;
   @Inject AggregateRefresher refresher;
   @Inject TallyConfig config;
+  @Inject CurrentCaller caller;
 
   @GET
   @Produces(MediaType.APPLICATION_JSON)
@@ -60,7 +66,7 @@ public class AggregateResource {
       @Parameter(description = "Most rows returned (tally.aggregates.default-limit, at most tally.aggregates.max-limit)")
       @QueryParam("limit") String limit,
       @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
-    AggregateQuery query = AggregateQuery.parse(clientId, metric, from, to, granularity, limit, config.aggregates());
+    AggregateQuery query = AggregateQuery.parse(clientId, metric, from, to, granularity, limit, caller.get().readScope(), config.aggregates());
     return service.answer(query, ifNoneMatch).map(AggregateResource::toResponse);
   }
 

@@ -6,6 +6,9 @@ import dev.tally.platform.BadRequestException;
 import dev.tally.platform.BodyLimitFilter;
 import dev.tally.platform.DatabaseUnavailableException;
 import dev.tally.platform.TallyConfig;
+import dev.tally.security.ApiKeyResource;
+import dev.tally.security.Caller;
+import dev.tally.security.CurrentCaller;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -25,14 +28,18 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** POST /events (one event, a JSON array or NDJSON) and GET /events/{fingerprint}. */
+@SecurityRequirement(name = ApiKeyResource.BEARER)
+@SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/events")
 public class EventResource {
 
   @Inject IngestService ingest;
   @Inject EventQueries queries;
   @Inject TallyConfig config;
+  @Inject CurrentCaller caller;
 
   @POST
   @Consumes(MediaType.WILDCARD)
@@ -53,8 +60,11 @@ public class EventResource {
       content = @Content(examples = @ExampleObject(name = "unparseable", value = Examples.UNPARSEABLE)))
   @APIResponse(responseCode = "409", description = "Same eventId, different content; the stored event is unchanged",
       content = @Content(examples = @ExampleObject(name = "conflict", value = Examples.CONFLICT)))
+  @APIResponse(responseCode = "401", description = "No API key, or an unknown or revoked one; nothing stored (problem+json)")
+  @APIResponse(responseCode = "403", description = "The key may not ingest (a read key); nothing stored (problem+json)")
   @APIResponse(responseCode = "413", description = "Body or batch over its limit; nothing stored (problem+json)")
-  @APIResponse(responseCode = "422", description = "Cannot be normalized; kept raw with every reason",
+  @APIResponse(responseCode = "429", description = "The key is over its rate limit on this replica; nothing stored, retry after Retry-After")
+  @APIResponse(responseCode = "422", description = "Cannot be normalized (or names another client than an ingest key's: client_mismatch); kept raw with every reason",
       content = @Content(examples = @ExampleObject(name = "rejected", value = Examples.REJECTED)))
   @APIResponse(responseCode = "503", description = "Database unavailable, or no answer within tally.ingest.request-deadline; "
       + "nothing acknowledged, retry after Retry-After (the same body: a retry is never counted twice)")
@@ -65,7 +75,8 @@ public class EventResource {
       return Uni.createFrom().item(BodyLimitFilter.tooLarge(bytes.length, limit));
     }
     Duration deadline = config.ingest().requestDeadline();
-    return detached(ingest.ingest(bytes, contentType))
+    Caller sender = caller.get();
+    return detached(ingest.ingest(bytes, contentType, sender.keyId(), sender.boundClientId()))
         .ifNoItem().after(deadline).failWith(() -> new DatabaseUnavailableException(
             "no answer within tally.ingest.request-deadline (" + deadline.toMillis() + " ms); nothing was acknowledged"))
         .map(EventResource::toResponse);

@@ -31,9 +31,9 @@ import java.util.Set;
 public class EventStore {
 
   private static final String INSERT_RAW = """
-      INSERT INTO raw_events (client_id, content_type, payload, raw_body, status, reasons, processed_at)
-      SELECT c, ct, p::jsonb, b, s, r::jsonb, CASE WHEN s = 'pending' THEN NULL ELSE now() END
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[]) AS t(c, ct, p, b, s, r)
+      INSERT INTO raw_events (client_id, content_type, payload, raw_body, status, reasons, processed_at, key_id)
+      SELECT c, ct, p::jsonb, b, s, r::jsonb, CASE WHEN s = 'pending' THEN NULL ELSE now() END, k
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[]) AS t(c, ct, p, b, s, r, k)
       RETURNING id""";
 
   private static final String INSERT_EVENTS = """
@@ -84,8 +84,10 @@ public class EventStore {
     Buffer[] bodies = new Buffer[n];
     String[] statuses = new String[n];
     String[] reasons = new String[n];
+    String[] keyIds = new String[n];
     for (int i = 0; i < n; i++) {
       RawRecord r = records.get(i);
+      keyIds[i] = r.keyId();
       clientIds[i] = r.clientId();
       contentTypes[i] = r.contentType();
       payloads[i] = r.payloadJson();
@@ -94,7 +96,7 @@ public class EventStore {
       reasons[i] = r.reasonsJson();
     }
     return pool.preparedQuery(INSERT_RAW)
-        .execute(tuple(clientIds, contentTypes, payloads, bodies, statuses, reasons))
+        .execute(tuple(clientIds, contentTypes, payloads, bodies, statuses, reasons, keyIds))
         .map(rows -> {
           List<Long> ids = new ArrayList<>(n);
           for (Row row : rows) {

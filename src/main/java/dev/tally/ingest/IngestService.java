@@ -6,6 +6,7 @@ import dev.tally.normalize.FieldError;
 import dev.tally.normalize.Mapping;
 import dev.tally.normalize.Normalization;
 import dev.tally.normalize.Normalizer;
+import dev.tally.normalize.ParsedEvent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,21 +37,27 @@ public class IngestService {
   @Inject MeterRegistry metrics;
   @Inject MappingService mappings;
 
-  public Uni<IngestOutcome> ingest(byte[] body, String contentType) {
+  /**
+   * @param keyId the public id of the sender's API key, recorded on every raw row (null with security disabled)
+   * @param boundClientId the client an ingest key is bound to: events without a clientId take it, events naming
+   *     another client are rejected with client_mismatch (kept raw); null when the sender may write for any client
+   */
+  public Uni<IngestOutcome> ingest(byte[] body, String contentType, String keyId, String boundClientId) {
     String type = contentType == null ? null : contentType.substring(0, Math.min(contentType.length(), MAX_CONTENT_TYPE_LENGTH));
     ParsedBody parsed = parser.parse(body, type);
+    Sender sender = new Sender(keyId, boundClientId);
     if (parsed instanceof ParsedBody.Unparseable unparseable) {
-      RawRecord raw = new RawRecord(null, type, null, body, EventResult.UNPARSEABLE, unparseableReasons(unparseable.message()));
+      RawRecord raw = new RawRecord(boundClientId, type, null, body, EventResult.UNPARSEABLE, unparseableReasons(unparseable.message()), keyId);
       return store.insertRaw(List.of(raw))
           .map(ids -> EventResult.unparseable(ids.get(0), unparseable.message()))
           .invoke(result -> count(List.of(result)))
           .map(IngestOutcome.Single::new);
     }
     if (parsed instanceof ParsedBody.Single single) {
-      return process(List.of(single.element()), type).map(results -> new IngestOutcome.Single(results.get(0)));
+      return process(List.of(single.element()), type, sender).map(results -> new IngestOutcome.Single(results.get(0)));
     }
     List<ParsedBody.Element> elements = ((ParsedBody.Batch) parsed).elements();
-    return process(elements, type).map(results -> {
+    return process(elements, type, sender).map(results -> {
       List<EventResult> indexed = new ArrayList<>(results.size());
       for (int i = 0; i < results.size(); i++) {
         indexed.add(results.get(i).at(i));
@@ -59,34 +66,66 @@ public class IngestService {
     });
   }
 
-  private Uni<List<EventResult>> process(List<ParsedBody.Element> elements, String contentType) {
+  private record Sender(String keyId, String boundClientId) {}
+
+  /**
+   * One element on its way: the event as normalization sees it (with the key's clientId filled in), the
+   * clientId its raw row is filed under, and a rejection decided before normalization (client_mismatch).
+   */
+  private record Prepared(ParsedBody.Element element, ParsedEvent event, String clientId, Normalization.Rejected refused) {}
+
+  private Uni<List<EventResult>> process(List<ParsedBody.Element> elements, String contentType, Sender sender) {
     if (elements.isEmpty()) {
       return Uni.createFrom().item(List.of());
     }
-    List<String> clientIds = new ArrayList<>(elements.size());
+    List<Prepared> prepared = new ArrayList<>(elements.size());
     List<RawRecord> records = new ArrayList<>(elements.size());
     for (ParsedBody.Element element : elements) {
-      String clientId = element.parsed() ? Normalizer.clientIdOf(element.event()) : null;
-      clientIds.add(clientId);
-      records.add(toRaw(element, clientId, contentType));
+      Prepared p = prepare(element, sender.boundClientId());
+      prepared.add(p);
+      records.add(toRaw(p, contentType, sender.keyId()));
     }
-    return store.insertRaw(records).flatMap(rawIds -> normalizeAndSettle(elements, clientIds, rawIds));
+    return store.insertRaw(records).flatMap(rawIds -> normalizeAndSettle(prepared, rawIds));
   }
 
-  private Uni<List<EventResult>> normalizeAndSettle(List<ParsedBody.Element> elements, List<String> clientIds, List<Long> rawIds) {
-    Set<String> clients = new HashSet<>(clientIds);
-    clients.remove(null);
+  private static Prepared prepare(ParsedBody.Element element, String bound) {
+    if (!element.parsed()) {
+      return new Prepared(element, null, bound, null);
+    }
+    if (bound == null) {
+      return new Prepared(element, element.event(), Normalizer.clientIdOf(element.event()), null);
+    }
+    ParsedEvent event = Normalizer.withDefaultClientId(element.event(), bound);
+    String named = Normalizer.clientIdOf(event);
+    if (event.json().isObject() && !bound.equals(named)) {
+      // Filed under the key's client, not the one it names: a key must not plant rows in another client's listing.
+      String message = "the event names client " + (named == null ? "(none that can be read)" : quote(named))
+          + " but the API key is bound to client " + quote(bound) + "; it is kept raw and not counted";
+      return new Prepared(element, event, bound,
+          new Normalization.Rejected(List.of(new FieldError("clientId", FieldError.CLIENT_MISMATCH, message)), 0));
+    }
+    return new Prepared(element, event, bound, null);
+  }
+
+  private Uni<List<EventResult>> normalizeAndSettle(List<Prepared> prepared, List<Long> rawIds) {
+    Set<String> clients = new HashSet<>();
+    for (Prepared p : prepared) {
+      if (p.event() != null && p.refused() == null && p.clientId() != null) {
+        clients.add(p.clientId());
+      }
+    }
     return mappings.mappingsFor(clients).flatMap(byClient -> {
       Instant now = clock.instant();
-      List<Settlement> settlements = new ArrayList<>(elements.size());
-      for (int i = 0; i < elements.size(); i++) {
-        ParsedBody.Element element = elements.get(i);
-        if (element.parsed()) {
-          Mapping mapping = clientIds.get(i) == null ? Mapping.DEFAULT : byClient.get(clientIds.get(i));
-          settlements.add(new Settlement(rawIds.get(i), normalizer.normalize(element.event(), mapping, now)));
+      List<Settlement> settlements = new ArrayList<>(prepared.size());
+      for (int i = 0; i < prepared.size(); i++) {
+        Prepared p = prepared.get(i);
+        if (p.event() != null && p.refused() == null) {
+          String clientId = Normalizer.clientIdOf(p.event());
+          Mapping mapping = clientId == null ? Mapping.DEFAULT : byClient.get(clientId);
+          settlements.add(new Settlement(rawIds.get(i), normalizer.normalize(p.event(), mapping, now)));
         }
       }
-      return store.settle(settlements).map(settled -> results(elements, rawIds, settlements, settled));
+      return store.settle(settlements).map(settled -> results(prepared, rawIds, settlements, settled));
     }).invoke(this::count);
   }
 
@@ -97,17 +136,19 @@ public class IngestService {
   }
 
   private static List<EventResult> results(
-      List<ParsedBody.Element> elements, List<Long> rawIds, List<Settlement> settlements, Map<Long, Settled> settled) {
-    List<EventResult> results = new ArrayList<>(elements.size());
+      List<Prepared> prepared, List<Long> rawIds, List<Settlement> settlements, Map<Long, Settled> settled) {
+    List<EventResult> results = new ArrayList<>(prepared.size());
     int next = 0;
-    for (int i = 0; i < elements.size(); i++) {
+    for (int i = 0; i < prepared.size(); i++) {
       long rawId = rawIds.get(i);
-      ParsedBody.Element element = elements.get(i);
-      if (!element.parsed()) {
-        results.add(EventResult.unparseable(rawId, element.error()));
-        continue;
+      Prepared p = prepared.get(i);
+      if (!p.element().parsed()) {
+        results.add(EventResult.unparseable(rawId, p.element().error()));
+      } else if (p.refused() != null) {
+        results.add(EventResult.rejected(rawId, p.refused().errors()));
+      } else {
+        results.add(result(settlements.get(next++).normalization(), settled.get(rawId)));
       }
-      results.add(result(settlements.get(next++).normalization(), settled.get(rawId)));
     }
     return results;
   }
@@ -130,14 +171,18 @@ public class IngestService {
     };
   }
 
-  private RawRecord toRaw(ParsedBody.Element element, String clientId, String contentType) {
+  private RawRecord toRaw(Prepared p, String contentType, String keyId) {
+    ParsedBody.Element element = p.element();
     if (!element.parsed()) {
-      return new RawRecord(null, contentType, null, element.raw(), EventResult.UNPARSEABLE, unparseableReasons(element.error()));
+      return new RawRecord(p.clientId(), contentType, null, element.raw(), EventResult.UNPARSEABLE, unparseableReasons(element.error()), keyId);
     }
+    // A refused element is final at once: a recovery run, which knows no key, must never normalize it.
+    String status = p.refused() == null ? "pending" : EventResult.REJECTED;
+    String reasons = p.refused() == null ? null : store.toJson(p.refused().errors());
     if (element.jsonbSafe()) {
-      return new RawRecord(clientId, contentType, new String(element.raw(), StandardCharsets.UTF_8), null, "pending", null);
+      return new RawRecord(p.clientId(), contentType, new String(element.raw(), StandardCharsets.UTF_8), null, status, reasons, keyId);
     }
-    return new RawRecord(clientId, contentType, null, element.raw(), "pending", null);
+    return new RawRecord(p.clientId(), contentType, null, element.raw(), status, reasons, keyId);
   }
 
   private String unparseableReasons(String message) {

@@ -3,6 +3,8 @@ package dev.tally.ingest;
 /**
  * A raw row to write before normalization: the element as jsonb text ({@code payloadJson}) when jsonb holds it
  * faithfully, otherwise its exact bytes ({@code rawBody}). {@code status} is {@code pending}, or
- * {@code unparseable} with {@code reasonsJson} when there is nothing to normalize.
+ * {@code unparseable} / {@code rejected} with {@code reasonsJson} when there is nothing to normalize.
+ * {@code keyId} is the public id of the API key that sent it (null with security disabled).
  */
-record RawRecord(String clientId, String contentType, String payloadJson, byte[] rawBody, String status, String reasonsJson) {}
+record RawRecord(String clientId, String contentType, String payloadJson, byte[] rawBody, String status, String reasonsJson,
+    String keyId) {}

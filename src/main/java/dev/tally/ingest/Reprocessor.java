@@ -29,7 +29,7 @@ import java.util.Set;
 public class Reprocessor {
 
   /** The columns {@link #stored} reads; select them from raw_events to reprocess rows. */
-  public static final String STORED_COLUMNS = "id, received_at, status, fingerprint, payload::text AS payload, raw_body";
+  public static final String STORED_COLUMNS = "id, received_at, status, fingerprint, payload::text AS payload, raw_body, client_id";
 
   @Inject BodyParser parser;
   @Inject Normalizer normalizer;
@@ -43,7 +43,7 @@ public class Reprocessor {
     List<ParsedBody.Element> elements = new ArrayList<>(rows.size());
     Set<String> clients = new HashSet<>();
     for (StoredRaw row : rows) {
-      ParsedBody.Element element = parser.parseElement(row.content());
+      ParsedBody.Element element = withFiledClient(parser.parseElement(row.content()), row);
       elements.add(element);
       String clientId = element.parsed() ? Normalizer.clientIdOf(element.event()) : null;
       if (clientId != null) {
@@ -69,6 +69,18 @@ public class Reprocessor {
     });
   }
 
+  /**
+   * An event sent with an ingest key may leave its clientId out; its row is filed under the key's client, which
+   * it takes again here as it did when received. A row's client_id is otherwise the clientId its content names.
+   */
+  private static ParsedBody.Element withFiledClient(ParsedBody.Element element, StoredRaw row) {
+    if (!element.parsed() || row.clientId() == null) {
+      return element;
+    }
+    return new ParsedBody.Element(Normalizer.withDefaultClientId(element.event(), row.clientId()), element.error(), element.raw(),
+        element.jsonbSafe());
+  }
+
   /** A counted row may only settle again as the event it already stands for. */
   private static boolean sameEvent(StoredRaw row, Normalization normalization) {
     return normalization instanceof Normalization.Accepted accepted && accepted.fingerprint().equals(row.fingerprint());
@@ -92,7 +104,7 @@ public class Reprocessor {
       Buffer body = row.getBuffer("raw_body");
       byte[] content = payload != null ? payload.getBytes(StandardCharsets.UTF_8) : body.getBytes();
       stored.add(new StoredRaw(row.getLong("id"), row.getOffsetDateTime("received_at").toInstant(), row.getString("status"),
-          row.getString("fingerprint"), content));
+          row.getString("fingerprint"), content, row.getString("client_id")));
     }
     return stored;
   }

@@ -44,13 +44,17 @@ public class EventQueries {
         });
   }
 
-  /** Newest first; {@code afterId} is exclusive. Filters are optional (null). */
-  public Uni<RawEventPage> listRaw(String clientId, String status, Long afterId, int limit) {
+  /** Newest first; {@code afterId} is exclusive. Filters are optional (null); {@code scope} null means every client. */
+  public Uni<RawEventPage> listRaw(String clientId, List<String> scope, String status, Long afterId, int limit) {
     List<String> conditions = new ArrayList<>();
     List<Object> params = new ArrayList<>();
     if (clientId != null) {
       params.add(clientId);
       conditions.add("client_id = $" + params.size());
+    }
+    if (scope != null) {
+      params.add(scope.toArray(new String[0]));
+      conditions.add("client_id = ANY($" + params.size() + ")");
     }
     if (status != null) {
       params.add(status);

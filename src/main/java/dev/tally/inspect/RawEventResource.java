@@ -2,6 +2,8 @@ package dev.tally.inspect;
 
 import dev.tally.platform.BadRequestException;
 import dev.tally.platform.TallyConfig;
+import dev.tally.security.ApiKeyResource;
+import dev.tally.security.CurrentCaller;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -14,8 +16,11 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** GET /raw-events: raw records with status and rejection reasons, newest first, keyset-paginated. */
+@SecurityRequirement(name = ApiKeyResource.BEARER)
+@SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/raw-events")
 public class RawEventResource {
 
@@ -23,6 +28,7 @@ public class RawEventResource {
 
   @Inject EventQueries queries;
   @Inject TallyConfig config;
+  @Inject CurrentCaller caller;
 
   @GET
   @Produces(MediaType.APPLICATION_JSON)
@@ -38,7 +44,8 @@ public class RawEventResource {
     if (status != null && !STATUSES.contains(status)) {
       throw new BadRequestException("status", "status must be one of " + String.join(", ", STATUSES.stream().sorted().toList()));
     }
-    return queries.listRaw(blankToNull(clientId), status, cursor(after), pageSize(limit));
+    // A read key scoped to some clients sees only theirs; naming another client was refused with 403 already.
+    return queries.listRaw(blankToNull(clientId), caller.get().readScope(), status, cursor(after), pageSize(limit));
   }
 
   private int pageSize(String limit) {

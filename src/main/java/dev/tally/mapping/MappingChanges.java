@@ -1,68 +1,27 @@
 package dev.tally.mapping;
 
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
-import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.pubsub.PgSubscriber;
+import dev.tally.platform.ChannelListener;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.util.Optional;
-import org.eclipse.microprofile.config.Config;
-import org.jboss.logging.Logger;
 
-/**
- * Listens for saved mappings on PostgreSQL's NOTIFY channel and drops them from this replica's cache. Its own
- * connection reconnects forever with backoff; after any (re)connect the whole cache is dropped, since
- * notifications sent while disconnected are lost.
- */
+/** Saved mappings arrive on PostgreSQL's NOTIFY channel and are dropped from this replica's cache. */
 @ApplicationScoped
-public class MappingChanges {
+public class MappingChanges implements ChannelListener {
 
-  private static final Logger LOG = Logger.getLogger(MappingChanges.class);
-  private static final long MAX_BACKOFF_MILLIS = 30_000;
-
-  @Inject Vertx vertx;
   @Inject MappingService mappings;
-  @Inject Config config;
 
-  private PgSubscriber subscriber;
-
-  void start(@Observes StartupEvent event) {
-    subscriber = PgSubscriber.subscriber(vertx, connectOptions())
-        .reconnectPolicy(retries -> Math.min(MAX_BACKOFF_MILLIS, 500L * (retries + 1)));
-    subscriber.channel(MappingRepository.CHANNEL)
-        .subscribeHandler(v -> {
-          LOG.debug("Listening for mapping changes");
-          mappings.invalidateAll();
-        })
-        .handler(mappings::invalidate);
-    connect(0);
+  @Override
+  public String channel() {
+    return MappingRepository.CHANNEL;
   }
 
-  void stop(@Observes ShutdownEvent event) {
-    if (subscriber != null) {
-      subscriber.close();
-    }
+  @Override
+  public void onNotification(String clientId) {
+    mappings.invalidate(clientId);
   }
 
-  private void connect(int attempt) {
-    subscriber.connect().onFailure(e -> {
-      long delay = Math.min(MAX_BACKOFF_MILLIS, 500L * (attempt + 1));
-      LOG.warnf("Cannot listen for mapping changes (%s); retrying in %d ms, cached mappings expire meanwhile", e.getMessage(), delay);
-      vertx.setTimer(delay, id -> connect(attempt + 1));
-    });
-  }
-
-  /** The same database as the pool: the reactive URL and credentials of the default datasource. */
-  private PgConnectOptions connectOptions() {
-    String url = config.getValue("quarkus.datasource.reactive.url", String.class).split(",")[0].strip();
-    PgConnectOptions options = PgConnectOptions.fromUri(url.startsWith("vertx-reactive:") ? url.substring("vertx-reactive:".length()) : url);
-    Optional<String> user = config.getOptionalValue("quarkus.datasource.username", String.class);
-    Optional<String> password = config.getOptionalValue("quarkus.datasource.password", String.class);
-    user.ifPresent(options::setUser);
-    password.ifPresent(options::setPassword);
-    return options;
+  @Override
+  public void onListening() {
+    mappings.invalidateAll();
   }
 }

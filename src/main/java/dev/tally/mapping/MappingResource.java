@@ -2,6 +2,7 @@ package dev.tally.mapping;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.platform.BadRequestException;
+import dev.tally.security.ApiKeyResource;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -18,8 +19,11 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** Per-client mappings: immutable, numbered versions. */
+@SecurityRequirement(name = ApiKeyResource.BEARER)
+@SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/clients/{clientId}/mapping")
 @Produces(MediaType.APPLICATION_JSON)
 public class MappingResource {

@@ -18,4 +18,6 @@ public record FieldError(String field, String code, String message) {
   public static final String AMBIGUOUS_TIMESTAMP = "ambiguous_timestamp";
   public static final String TIMESTAMP_IN_FUTURE = "timestamp_in_future";
   public static final String INVALID_EVENT_ID = "invalid_event_id";
+  /** The event names another client than the one the sender's API key is bound to. */
+  public static final String CLIENT_MISMATCH = "client_mismatch";
 }

@@ -76,6 +76,19 @@ public final class Normalizer {
     return clientIdOf(raw.json());
   }
 
+  /**
+   * The event with {@code clientId} added when it names none at all, as when the sender's API key is bound to
+   * that client; otherwise the event unchanged. Only the parsed tree changes: the raw row keeps what was sent.
+   */
+  public static ParsedEvent withDefaultClientId(ParsedEvent raw, String clientId) {
+    if (clientId == null || !raw.json().isObject() || !(FieldLookup.find(raw.json(), CLIENT_ID) instanceof FieldLookup.Missing)) {
+      return raw;
+    }
+    ObjectNode copy = ((ObjectNode) raw.json()).deepCopy();
+    copy.put(CLIENT_ID, clientId);
+    return new ParsedEvent(copy, raw.duplicateKeys());
+  }
+
   /** The clientId a JSON object names, when it can be read without doubt; null otherwise. */
   public static String clientIdOf(JsonNode json) {
     if (!json.isObject()) {

@@ -14,6 +14,10 @@ import dev.tally.normalize.CanonicalEvent;
 import dev.tally.normalize.FieldError;
 import dev.tally.replay.ReplayRequest;
 import dev.tally.replay.ReplayView;
+import dev.tally.security.ApiKey;
+import dev.tally.security.ApiKeyList;
+import dev.tally.security.CreatedKey;
+import dev.tally.security.KeyRequest;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
@@ -26,11 +30,15 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 @RegisterForReflection(targets = {
     AggregatePage.class,
     AggregateRow.class,
+    ApiKey.class,
+    ApiKeyList.class,
     BatchResult.class,
     CanonicalEvent.class,
+    CreatedKey.class,
     EventResult.class,
     EventView.class,
     FieldError.class,
+    KeyRequest.class,
     MappingDefinition.class,
     MappingVersion.class,
     MappingVersions.class,

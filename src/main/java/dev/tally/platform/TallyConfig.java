@@ -3,6 +3,7 @@ package dev.tally.platform;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Every Tally setting. Each one can also be given as an environment variable (TALLY_INGEST_MAX_BODY_BYTES, ...). */
 @ConfigMapping(prefix = "tally")
@@ -23,6 +24,8 @@ public interface TallyConfig {
   Replay replay();
 
   Aggregates aggregates();
+
+  Security security();
 
   interface Ingest {
     /** Largest accepted request body in bytes; a larger body is answered 413 and nothing is stored. */
@@ -157,5 +160,47 @@ public interface TallyConfig {
     /** Refreshes kept in the aggregate_refreshes log; older entries are deleted by the refresh that adds one. */
     @WithDefault("1000")
     int refreshLogSize();
+  }
+
+  interface Security {
+    /**
+     * Whether every API request needs an API key. Turning it off leaves the API open to anyone who can reach
+     * it; it is logged as a warning at every startup.
+     */
+    @WithDefault("true")
+    boolean enabled();
+
+    /**
+     * An admin API key installed at startup (only its SHA-256 hash is stored, under the id "bootstrap"), so a
+     * fresh deployment can be administered from a secret. Give it as TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY.
+     */
+    Optional<String> bootstrapAdminKey();
+
+    /**
+     * Longest a replica trusts a cached key lookup (valid, revoked or unknown). New and revoked keys reach
+     * every replica at once through LISTEN/NOTIFY; this bounds staleness should a notification be lost.
+     */
+    @WithDefault("30s")
+    Duration keyCacheTtl();
+
+    /** Most key lookups cached per replica; the cache starts over when it is full. */
+    @WithDefault("10000")
+    int keyCacheMaxEntries();
+
+    RateLimit rateLimit();
+  }
+
+  interface RateLimit {
+    /** Whether requests are limited per API key (a token bucket per key and replica). */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** Requests per second a key may make on one replica, sustained; a key can override it. */
+    @WithDefault("100")
+    int requestsPerSecond();
+
+    /** Requests a key may make at once on one replica after being idle (the bucket's size); a key can override it. */
+    @WithDefault("200")
+    int burst();
   }
 }

@@ -1,6 +1,7 @@
 package dev.tally.replay;
 
 import dev.tally.platform.BadRequestException;
+import dev.tally.security.ApiKeyResource;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -17,8 +18,11 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** Replays of stored raw events through the client's current mapping. */
+@SecurityRequirement(name = ApiKeyResource.BEARER)
+@SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/replays")
 @Produces(MediaType.APPLICATION_JSON)
 public class ReplayResource {

@@ -5,6 +5,7 @@ import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.support.AdminKey;
 import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -15,9 +16,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The scheduled path: skips while another replica refreshes, and skips the rebuild when nothing changed. */
 @QuarkusTest
+@ExtendWith(AdminKey.class)
 class AggregateRefresherTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(60);

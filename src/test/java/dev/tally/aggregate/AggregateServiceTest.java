@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class AggregateServiceTest {
 
   private static final AggregateQuery QUERY =
-      new AggregateQuery("client_A", null, Instant.parse("2024-01-01T00:00:00Z"), null, Granularity.HOUR, 1000);
+      new AggregateQuery("client_A", null, Instant.parse("2024-01-01T00:00:00Z"), null, Granularity.HOUR, 1000, null);
 
   @Test
   void etagChangesWithTheGenerationAndTheQuery() {
@@ -17,9 +17,9 @@ class AggregateServiceTest {
     assertThat(etag).startsWith("W/\"g5-").endsWith("\"");
     assertThat(AggregateService.etag(5, QUERY)).isEqualTo(etag);
     assertThat(AggregateService.etag(6, QUERY)).isNotEqualTo(etag);
-    AggregateQuery daily = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.DAY, 1000);
+    AggregateQuery daily = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.DAY, 1000, null);
     assertThat(AggregateService.etag(5, daily)).isNotEqualTo(etag);
-    AggregateQuery smaller = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.HOUR, 10);
+    AggregateQuery smaller = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.HOUR, 10, null);
     assertThat(AggregateService.etag(5, smaller)).isNotEqualTo(etag);
   }
 

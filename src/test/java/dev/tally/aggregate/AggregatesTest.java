@@ -6,7 +6,10 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.tally.support.AdminKey;
+import dev.tally.support.ManagementPort;
 import dev.tally.support.TestDb;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -14,6 +17,7 @@ import io.restassured.path.json.config.JsonPathConfig;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import java.math.BigDecimal;
+import java.net.URL;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +33,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * GET /aggregates and POST /aggregates/refresh against the real database. Other tests insert events at the
@@ -36,7 +41,12 @@ import org.junit.jupiter.api.Test;
  * put, it holds the refresh lock as another replica would.
  */
 @QuarkusTest
+@ExtendWith(AdminKey.class)
 class AggregatesTest {
+
+  /** Health and metrics are served on the management interface, not the API port. */
+  @TestHTTPResource(value = "/", management = true)
+  URL management;
 
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
@@ -297,7 +307,7 @@ class AggregatesTest {
   @Test
   void healthReportsAsOfAndLagAndMetricsAreExposed() {
     refresh();
-    JsonPath health = given().get("/q/health/well").then().statusCode(200).extract().jsonPath();
+    JsonPath health = given().port(ManagementPort.of(management)).get("/q/health/well").then().statusCode(200).extract().jsonPath();
     Map<String, Object> check = health.getMap("checks.find { it.name == 'aggregates' }");
     assertThat(check).containsEntry("status", "UP");
     @SuppressWarnings("unchecked")
@@ -305,9 +315,9 @@ class AggregatesTest {
     assertThat(Instant.parse((String) data.get("asOf"))).isBefore(Instant.now().plusSeconds(5));
     assertThat(((Number) data.get("lagSeconds")).longValue()).isGreaterThanOrEqualTo(0);
     assertThat(data).containsEntry("consecutiveFailures", 0);
-    given().get("/q/health").then().statusCode(200).body("checks.find { it.name == 'aggregates' }.status", equalTo("UP"));
+    given().port(ManagementPort.of(management)).get("/q/health").then().statusCode(200).body("checks.find { it.name == 'aggregates' }.status", equalTo("UP"));
 
-    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    String metrics = given().port(ManagementPort.of(management)).get("/q/metrics").then().statusCode(200).extract().asString();
     assertThat(metrics).contains("tally_aggregates_refresh_seconds_count", "tally_aggregates_refresh_failures_total",
         "tally_aggregates_view_rows", "tally_aggregates_lag_seconds", "tally_aggregates_refresh_attempts_total{outcome=\"unchanged\"");
   }

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +43,8 @@ public final class ChaosRun {
   private final String tamper;
   private final boolean keep;
   private final Path work = Path.of("target", "chaos");
-  private final String apiKey = blankToNull(System.getenv("TALLY_CHAOS_API_KEY"));
+  /** Tally's admin key for this run: TALLY_CHAOS_API_KEY, or a fresh random one installed as the bootstrap key. */
+  private final String apiKey = Objects.requireNonNullElseGet(blankToNull(System.getenv("TALLY_CHAOS_API_KEY")), ChaosRun::randomKey);
   private volatile boolean loading = true;
 
   private ChaosRun(Map<String, String> options) {
@@ -97,10 +99,11 @@ public final class ChaosRun {
       env.put("TALLY_RECOVERY_GRACE", "2s");
       env.put("TALLY_RECOVERY_INTERVAL", "1s");
       env.put("TALLY_AGGREGATES_REFRESH_INTERVAL", "2s");
-      if (apiKey != null) {
-        env.put("TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY", apiKey);
-      }
-      try (TallyProcess tally = new TallyProcess(jar, work, freePort(), env)) {
+      env.put("TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY", apiKey);
+      // One key sends everything here: its rate limit must not be what the run measures.
+      env.put("TALLY_SECURITY_RATE_LIMIT_REQUESTS_PER_SECOND", "1000000");
+      env.put("TALLY_SECURITY_RATE_LIMIT_BURST", "1000000");
+      try (TallyProcess tally = new TallyProcess(jar, work, freePort(), freePort(), env)) {
         tally.start();
         if (!tally.awaitReady(Duration.ofSeconds(120))) {
           throw new IllegalStateException("Tally not ready within 120 s; see " + work.resolve("tally-1.log"));
@@ -313,6 +316,12 @@ public final class ChaosRun {
 
   private HttpRequest.Builder authorized(HttpRequest.Builder request) {
     return apiKey == null ? request : request.header("Authorization", "Bearer " + apiKey);
+  }
+
+  private static String randomKey() {
+    byte[] bytes = new byte[32];
+    new java.security.SecureRandom().nextBytes(bytes);
+    return "chaos-" + java.util.HexFormat.of().formatHex(bytes);
   }
 
   private static int freePort() throws IOException {

@@ -16,16 +16,18 @@ final class TallyProcess implements AutoCloseable {
   private final Path jar;
   private final Path logDir;
   private final int port;
+  private final int managementPort;
   private final Map<String, String> environment;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(1)).build();
   private Process process;
   private int starts;
 
-  TallyProcess(Path jar, Path logDir, int port, Map<String, String> environment) {
+  TallyProcess(Path jar, Path logDir, int port, int managementPort, Map<String, String> environment) {
     this.jar = jar;
     this.logDir = logDir;
     this.port = port;
+    this.managementPort = managementPort;
     this.environment = environment;
   }
 
@@ -40,10 +42,11 @@ final class TallyProcess implements AutoCloseable {
         .redirectOutput(logDir.resolve("tally-" + (++starts) + ".log").toFile());
     builder.environment().putAll(environment);
     builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
+    builder.environment().put("QUARKUS_MANAGEMENT_PORT", String.valueOf(managementPort));
     process = builder.start();
   }
 
-  /** Waits until /q/health/ready answers 200; false when the deadline passes or the process dies. */
+  /** Waits until /q/health/ready (on the management port) answers 200; false when the deadline passes or the process dies. */
   boolean awaitReady(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
@@ -61,7 +64,7 @@ final class TallyProcess implements AutoCloseable {
   /** The status of GET /q/health/ready, or -1 when nothing answers. */
   int readiness() {
     try {
-      HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health/ready")).timeout(Duration.ofSeconds(2)).build();
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready")).timeout(Duration.ofSeconds(2)).build();
       return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
     } catch (IOException e) {
       return -1;

@@ -48,6 +48,12 @@ class DeploymentManifestsTest {
       "quarkus.http.port");
 
   private static final int QUARKUS_DEFAULT_HTTP_PORT = 8080;
+  private static final int QUARKUS_DEFAULT_MANAGEMENT_PORT = 9000;
+
+  @Test
+  void healthMetricsAndOpenApiAreOnTheManagementInterface() throws IOException {
+    assertThat(applicationProperties().getProperty("quarkus.management.enabled")).isEqualTo("true");
+  }
 
   @Test
   void probesPointAtTheHealthEndpointsSmallRyeServes() {
@@ -58,7 +64,7 @@ class DeploymentManifestsTest {
     for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
       assertThat(HEALTH_ENDPOINTS).contains((String) path(container, probe + ".httpGet.path"));
       assertThat(containerPort(container, path(container, probe + ".httpGet.port")))
-          .as(probe + " port").isEqualTo(httpPort());
+          .as(probe + " port (the management interface)").isEqualTo(managementPort());
     }
   }
 
@@ -66,14 +72,20 @@ class DeploymentManifestsTest {
   void containerPortServiceTargetPortAndImagesAgreeWithTheHttpPort() throws IOException {
     Map<String, Object> container = container();
     assertThat(containerPort(container, "http")).isEqualTo(httpPort());
+    assertThat(containerPort(container, "management")).isEqualTo(managementPort());
+    // The API Service exposes only the API; health and metrics have a Service of their own.
     Map<String, Object> service = manifest("service.yaml", "Service");
     for (Object port : (List<?>) path(service, "spec.ports")) {
       assertThat(containerPort(container, ((Map<?, ?>) port).get("targetPort"))).isEqualTo(httpPort());
     }
+    Map<String, Object> management = manifest("service-management.yaml", "Service");
+    for (Object port : (List<?>) path(management, "spec.ports")) {
+      assertThat(containerPort(container, ((Map<?, ?>) port).get("targetPort"))).isEqualTo(managementPort());
+    }
     assertThat(path(deployment(), "spec.template.metadata.annotations.prometheus\\.io/port"))
-        .isEqualTo(String.valueOf(httpPort()));
+        .isEqualTo(String.valueOf(managementPort()));
     for (String dockerfile : List.of("Dockerfile.jvm", "Dockerfile.native", "Dockerfile.native-build")) {
-      assertThat(Files.readString(DOCKER.resolve(dockerfile))).as(dockerfile).contains("EXPOSE " + httpPort());
+      assertThat(Files.readString(DOCKER.resolve(dockerfile))).as(dockerfile).contains("EXPOSE " + httpPort() + " " + managementPort());
     }
   }
 
@@ -131,8 +143,10 @@ class DeploymentManifestsTest {
     assertThat((Integer) path(deployment, "spec.replicas")).isGreaterThanOrEqualTo(2);
     assertThat(podLabels).containsAllEntriesOf((Map<String, Object>) path(deployment, "spec.selector.matchLabels"));
 
-    Map<String, Object> service = manifest("service.yaml", "Service");
-    assertThat(podLabels).containsAllEntriesOf((Map<String, Object>) path(service, "spec.selector"));
+    for (String file : List.of("service.yaml", "service-management.yaml")) {
+      Map<String, Object> service = manifest(file, "Service");
+      assertThat(podLabels).as(file).containsAllEntriesOf((Map<String, Object>) path(service, "spec.selector"));
+    }
 
     Map<String, Object> pdb = manifest("pdb.yaml", "PodDisruptionBudget");
     assertThat(podLabels).containsAllEntriesOf((Map<String, Object>) path(pdb, "spec.selector.matchLabels"));
@@ -168,20 +182,24 @@ class DeploymentManifestsTest {
   }
 
   @Test
-  void credentialsComeFromTheSecretTheTemplateDescribesAndNoRealOneIsCommitted() {
-    Map<String, Object> secret = manifest("secret.template.yaml", "Secret");
-    Map<String, Object> values = (Map<String, Object>) path(secret, "stringData");
-    assertThat(values.values()).allMatch("REPLACE_ME"::equals);
+  void credentialsComeFromTheSecretsTheTemplatesDescribeAndNoRealOneIsCommitted() {
+    Map<String, Map<String, Object>> secrets = new TreeMap<>();
+    for (String template : List.of("secret.template.yaml", "secret-api.template.yaml")) {
+      Map<String, Object> secret = manifest(template, "Secret");
+      Map<String, Object> values = (Map<String, Object>) path(secret, "stringData");
+      assertThat(values.values()).as(template).allMatch("REPLACE_ME"::equals);
+      secrets.put((String) path(secret, "metadata.name"), values);
+    }
     for (Object env : (List<?>) container().get("env")) {
       Map<String, Object> ref = (Map<String, Object>) path((Map<String, Object>) env, "valueFrom.secretKeyRef");
       if (ref != null) {
-        assertThat(ref.get("name")).isEqualTo(path(secret, "metadata.name"));
-        assertThat(values).containsKey((String) ref.get("key"));
+        assertThat(secrets).containsKey((String) ref.get("name"));
+        assertThat(secrets.get((String) ref.get("name"))).containsKey((String) ref.get("key"));
       }
     }
     assertThat((List<String>) path(load(K8S.resolve("kustomization.yaml")).get(0), "resources"))
-        .doesNotContain("secret.template.yaml")
-        .containsExactlyInAnyOrder("configmap.yaml", "deployment.yaml", "service.yaml", "hpa.yaml", "pdb.yaml");
+        .doesNotContain("secret.template.yaml", "secret-api.template.yaml")
+        .containsExactlyInAnyOrder("configmap.yaml", "deployment.yaml", "service.yaml", "service-management.yaml", "hpa.yaml", "pdb.yaml");
   }
 
   @Test
@@ -269,6 +287,14 @@ class DeploymentManifestsTest {
   private static int httpPort() {
     try {
       return Integer.parseInt(applicationProperties().getProperty("quarkus.http.port", String.valueOf(QUARKUS_DEFAULT_HTTP_PORT)));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static int managementPort() {
+    try {
+      return Integer.parseInt(applicationProperties().getProperty("quarkus.management.port", String.valueOf(QUARKUS_DEFAULT_MANAGEMENT_PORT)));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

@@ -5,6 +5,7 @@ import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.support.AdminKey;
 import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -17,9 +18,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The database, not the application, decides duplicates: racing identical posts store one event. */
 @QuarkusTest
+@ExtendWith(AdminKey.class)
 class ConcurrentRetryTest {
 
   @Test

@@ -8,20 +8,30 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.notNullValue;
 
+import dev.tally.support.AdminKey;
+import dev.tally.support.ManagementPort;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
+import java.net.URL;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * With PostgreSQL unreachable, nothing is acknowledged: 503 with Retry-After, quickly, and readiness DOWN.
  * The reactive pool points at a port where nothing listens; Flyway (JDBC) still migrates the real database.
  */
 @QuarkusTest
+@ExtendWith(AdminKey.class)
 @TestProfile(DatabaseUnavailableTest.UnreachableDatabase.class)
 class DatabaseUnavailableTest {
+
+  /** Health and metrics are served on the management interface, not the API port. */
+  @TestHTTPResource(value = "/", management = true)
+  URL management;
 
   public static class UnreachableDatabase implements QuarkusTestProfile {
     @Override
@@ -53,7 +63,7 @@ class DatabaseUnavailableTest {
 
   @Test
   void readinessIsDownWhileTheDatabaseIsUnreachable() {
-    given().get("/q/health/ready").then().statusCode(503).body("status", equalTo("DOWN"));
-    given().get("/q/health/live").then().statusCode(200);
+    given().port(ManagementPort.of(management)).get("/q/health/ready").then().statusCode(503).body("status", equalTo("DOWN"));
+    given().port(ManagementPort.of(management)).get("/q/health/live").then().statusCode(200);
   }
 }

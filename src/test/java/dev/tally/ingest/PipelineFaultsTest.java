@@ -5,6 +5,7 @@ import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.support.AdminKey;
 import dev.tally.support.TestDb;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Faults in the middle of the pipeline, made deterministic: a JDBC session holds a SHARE lock on {@code events},
@@ -29,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * PostgreSQL connection would end.
  */
 @QuarkusTest
+@ExtendWith(AdminKey.class)
 class PipelineFaultsTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -76,7 +79,7 @@ class PipelineFaultsTest {
     byte[] body = event(client, "m", "3", "2024-03-01T00:00:00Z").getBytes(StandardCharsets.UTF_8);
     try (Socket socket = new Socket(events.getHost(), events.getPort())) {
       OutputStream out = socket.getOutputStream();
-      out.write(("POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
+      out.write(("POST /events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + AdminKey.KEY + "\r\nContent-Type: application/json\r\nContent-Length: "
           + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(body);
       out.flush();

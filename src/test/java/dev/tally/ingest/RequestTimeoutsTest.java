@@ -5,6 +5,7 @@ import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.support.AdminKey;
 import dev.tally.support.TestDb;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -22,9 +23,11 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** No request hangs: a per-request deadline for the pipeline, an idle timeout for clients that stop sending. */
 @QuarkusTest
+@ExtendWith(AdminKey.class)
 @TestProfile(RequestTimeoutsTest.ShortTimeouts.class)
 class RequestTimeoutsTest {
 
@@ -79,7 +82,7 @@ class RequestTimeoutsTest {
     try (Socket socket = new Socket(events.getHost(), events.getPort())) {
       socket.setSoTimeout(20_000);
       OutputStream out = socket.getOutputStream();
-      out.write(("POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
+      out.write(("POST /events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + AdminKey.KEY + "\r\nContent-Type: application/json\r\nContent-Length: "
           + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(body, 0, body.length / 2);
       out.flush();

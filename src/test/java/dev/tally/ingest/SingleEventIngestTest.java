@@ -11,16 +11,26 @@ import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 
+import dev.tally.support.AdminKey;
+import dev.tally.support.ManagementPort;
 import dev.tally.support.TestDb;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Every row of the contract's single-event Ingest table, checked in the response and in the database. */
 @QuarkusTest
+@ExtendWith(AdminKey.class)
 class SingleEventIngestTest {
+
+  /** Health and metrics are served on the management interface, not the API port. */
+  @TestHTTPResource(value = "/", management = true)
+  URL management;
 
   @Test
   void newEventIsStoredRawAndCanonicalAndAnswered201() {
@@ -193,7 +203,7 @@ class SingleEventIngestTest {
     given().contentType(ContentType.JSON).body(event(newClientId("metrics"), "m", "1", "2024-01-01T00:00:00Z")).post("/events")
         .then().statusCode(201);
     given().contentType(ContentType.JSON).body("not json").post("/events").then().statusCode(400);
-    given().get("/q/metrics")
+    given().port(ManagementPort.of(management)).get("/q/metrics")
         .then().statusCode(200)
         .body(containsString("tally_ingest_events_total{status=\"accepted\"}"))
         .body(containsString("tally_ingest_events_total{status=\"unparseable\"}"));

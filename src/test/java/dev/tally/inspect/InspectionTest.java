@@ -11,15 +11,18 @@ import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.tally.support.AdminKey;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** GET /events/{fingerprint} and GET /raw-events. */
 @QuarkusTest
+@ExtendWith(AdminKey.class)
 class InspectionTest {
 
   @Test

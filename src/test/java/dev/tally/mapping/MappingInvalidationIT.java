@@ -4,6 +4,7 @@ import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.support.AdminKey;
 import dev.tally.support.SecondInstance;
 import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
@@ -12,12 +13,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A mapping saved on one replica takes effect on another at once: the second instance's cache lives for an
  * hour, so only the NOTIFY it receives can explain it picking up the change.
  */
 @QuarkusIntegrationTest
+@ExtendWith(AdminKey.class)
 class MappingInvalidationIT {
 
   @Test

@@ -10,13 +10,16 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.tally.support.AdminKey;
 import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** PUT/GET /clients/{clientId}/mapping: validation up front, immutable numbered versions. */
 @QuarkusTest
+@ExtendWith(AdminKey.class)
 class MappingResourceTest {
 
   static final String DEFINITION = """

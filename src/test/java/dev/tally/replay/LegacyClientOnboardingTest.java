@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 
+import dev.tally.support.AdminKey;
 import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -16,12 +17,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A legacy client with its own field names, minor units and local timestamps: rejected at first, onboarded
  * with a mapping, its old events replayed, each counted exactly once however often it is replayed.
  */
 @QuarkusTest
+@ExtendWith(AdminKey.class)
 class LegacyClientOnboardingTest {
 
   private static final String MAPPING = """

@@ -4,6 +4,7 @@ import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.support.AdminKey;
 import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -12,9 +13,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A replay whose runner died (crash, restart, lost replica) is resumed from its last committed chunk. */
 @QuarkusTest
+@ExtendWith(AdminKey.class)
 class ReplayResumeTest {
 
   @Inject ReplayRunner runner;

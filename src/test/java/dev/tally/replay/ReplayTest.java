@@ -6,14 +6,17 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.tally.support.AdminKey;
 import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** POST /replays and GET /replays/{id}: validation, one replay per client, counted events never move. */
 @QuarkusTest
+@ExtendWith(AdminKey.class)
 class ReplayTest {
 
   @Test

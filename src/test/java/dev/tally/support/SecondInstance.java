@@ -20,11 +20,13 @@ public final class SecondInstance implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final int managementPort;
   private final Path log;
 
-  private SecondInstance(Process process, int port, Path log) {
+  private SecondInstance(Process process, int port, int managementPort, Path log) {
     this.process = process;
     this.port = port;
+    this.managementPort = managementPort;
     this.log = log;
   }
 
@@ -35,6 +37,7 @@ public final class SecondInstance implements AutoCloseable {
       throw new IllegalStateException(jar + " is missing: run the packaging phase first");
     }
     int port = freePort();
+    int managementPort = freePort();
     Path log = Files.createTempFile("tally-second-instance", ".log");
     String java = ProcessHandle.current().info().command().orElse("java");
     ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString())
@@ -42,7 +45,10 @@ public final class SecondInstance implements AutoCloseable {
         .redirectOutput(log.toFile());
     builder.environment().putAll(environment);
     builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
-    SecondInstance instance = new SecondInstance(builder.start(), port, log);
+    // Its own management port (health): the first instance already holds the default one.
+    builder.environment().put("QUARKUS_MANAGEMENT_PORT", String.valueOf(managementPort));
+    builder.environment().putIfAbsent("TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY", AdminKey.KEY);
+    SecondInstance instance = new SecondInstance(builder.start(), port, managementPort, log);
     instance.awaitReady(timeout);
     return instance;
   }
@@ -58,7 +64,7 @@ public final class SecondInstance implements AutoCloseable {
         throw new IllegalStateException("second instance exited: " + Files.readString(log));
       }
       try {
-        HttpURLConnection connection = (HttpURLConnection) URI.create("http://localhost:" + port + "/q/health/ready").toURL().openConnection();
+        HttpURLConnection connection = (HttpURLConnection) URI.create("http://localhost:" + managementPort + "/q/health/ready").toURL().openConnection();
         connection.setConnectTimeout(500);
         connection.setReadTimeout(2000);
         if (connection.getResponseCode() == 200) {

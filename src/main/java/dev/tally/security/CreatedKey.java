@@ -1,0 +1,16 @@
+package dev.tally.security;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.List;
+
+/** POST /keys: the new key with its secret, the only time the secret is ever shown. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record CreatedKey(String id, String key, String role, List<String> clientIds, String description,
+    Integer requestsPerSecond, Integer burst, Instant createdAt) {
+
+  static CreatedKey of(ApiKey stored, String secret) {
+    return new CreatedKey(stored.id(), secret, stored.role(), stored.clientIds(), stored.description(),
+        stored.requestsPerSecond(), stored.burst(), stored.createdAt());
+  }
+}

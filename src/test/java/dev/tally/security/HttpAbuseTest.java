@@ -1,0 +1,186 @@
+package dev.tally.security;
+
+import static dev.tally.support.Events.event;
+import static dev.tally.support.Events.newClientId;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.anyOf;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+
+import dev.tally.support.AdminKey;
+import dev.tally.support.TestDb;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** What a hostile or broken client can do over HTTP, and that none of it stores more than it should. */
+@QuarkusTest
+@ExtendWith(AdminKey.class)
+class HttpAbuseTest {
+
+  private static final String SQL = "x'); DELETE FROM events; DROP TABLE raw_events; --\" OR 1=1 /*";
+
+  @TestHTTPResource("/")
+  URL api;
+
+  @Test
+  void oversizedHeadersAreRefusedAndTheServerKeepsServing() {
+    String client = newClientId("headers");
+    int status = given().header("X-Padding", "a".repeat(64 * 1024)).contentType(ContentType.JSON)
+        .body(event(client, "m", "1", "2024-01-01T00:00:00Z")).post("/events").then().extract().statusCode();
+    assertThat(status).isIn(400, 413, 431);
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ?", client)).isZero();
+    given().contentType(ContentType.JSON).body(event(client, "m", "1", "2024-01-01T00:00:00Z")).post("/events").then().statusCode(201);
+  }
+
+  @Test
+  void aSlowBodyIsStoredOnceWhenItFinallyArrives() throws Exception {
+    String client = newClientId("slow");
+    byte[] body = event(client, "m", "1", "2024-01-01T00:00:00Z").getBytes(StandardCharsets.UTF_8);
+    try (Socket socket = connect()) {
+      OutputStream out = socket.getOutputStream();
+      out.write(head(body.length).getBytes(StandardCharsets.US_ASCII));
+      for (int i = 0; i < body.length; i += 16) {
+        out.write(body, i, Math.min(16, body.length - i));
+        out.flush();
+        Thread.sleep(40);
+      }
+      assertThat(statusLine(socket.getInputStream())).contains(" 201 ");
+    }
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ?", client)).isEqualTo(1);
+  }
+
+  @Test
+  void aBodyShorterThanItsContentLengthStoresNothing() throws Exception {
+    String client = newClientId("short");
+    byte[] body = event(client, "m", "1", "2024-01-01T00:00:00Z").getBytes(StandardCharsets.UTF_8);
+    try (Socket socket = connect()) {
+      socket.setSoTimeout(5000);
+      OutputStream out = socket.getOutputStream();
+      out.write(head(body.length + 100).getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      socket.shutdownOutput(); // the client gives up: the promised 100 bytes never come
+      statusLineOrNothing(socket.getInputStream());
+    }
+    Thread.sleep(500);
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ? OR position(convert_to(?, 'UTF8') IN raw_body) > 0", client, client)).isZero();
+  }
+
+  @Test
+  void aBodyLongerThanItsContentLengthIsCutThereAndTheRestIsNotAnEvent() throws Exception {
+    String client = newClientId("long");
+    byte[] body = event(client, "m", "1", "2024-01-01T00:00:00Z").getBytes(StandardCharsets.UTF_8);
+    try (Socket socket = connect()) {
+      socket.setSoTimeout(5000);
+      OutputStream out = socket.getOutputStream();
+      out.write(head(10).getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      // Only the declared 10 bytes are the body: not JSON, kept raw and answered 400; the rest is not a request.
+      assertThat(statusLine(socket.getInputStream())).contains(" 400 ");
+    }
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isZero();
+  }
+
+  @Test
+  void declaredOversizedBodiesAndBatchesAre413AndStoreNothing() {
+    String client = newClientId("huge");
+    String batch = "[" + String.join(",", Collections.nCopies(1001, event(client, "m", "1", "2024-01-01T00:00:00Z"))) + "]";
+    given().contentType(ContentType.JSON).body(batch).post("/events").then().statusCode(413);
+    given().contentType(ContentType.JSON).body("{\"clientId\":\"" + client + "\",\"pad\":\"" + "a".repeat(1_100_000) + "\"}")
+        .post("/events").then().statusCode(413);
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ?", client)).isZero();
+  }
+
+  @Test
+  void sqlMetacharactersInEveryStringFieldAreStoredVerbatimAndRejectedOnlyByTheRules() {
+    String client = newClientId("sql");
+    // eventId accepts any text: it reaches the database as a bound value, byte for byte.
+    given().contentType(ContentType.JSON)
+        .body("{\"clientId\":\"" + client + "\",\"metric\":\"m\",\"amount\":1,\"timestamp\":\"2024-01-01T00:00:00Z\",\"eventId\":"
+            + json(SQL) + ",\"note\":" + json(SQL) + "}")
+        .post("/events").then().statusCode(201).body("event.eventId", equalTo(SQL));
+    assertThat(TestDb.one("SELECT event_id FROM events WHERE client_id = ?", client).get("event_id")).isEqualTo(SQL);
+    // clientId and metric have a grammar: rejected by it, kept raw.
+    given().contentType(ContentType.JSON)
+        .body("{\"clientId\":" + json(SQL) + ",\"metric\":" + json(SQL) + ",\"amount\":" + json(SQL) + ",\"timestamp\":" + json(SQL) + "}")
+        .post("/events").then().statusCode(422);
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE payload->>'metric' = ?", SQL)).isGreaterThanOrEqualTo(1);
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events")).isPositive();
+    String description = Keys.create("{\"role\":\"read\",\"allClients\":true,\"description\":" + json(SQL) + "}").getString("description");
+    assertThat(description).isEqualTo(SQL);
+  }
+
+  @Test
+  void sqlMetacharactersInQueryParametersMatchNothingInsteadOfEverything() {
+    // There are rows (this test's own at least): a query built by concatenation would return them all, or fail.
+    given().contentType(ContentType.JSON).body(event(newClientId("sqlq"), "m", "1", "2024-01-01T00:00:00Z")).post("/events").then().statusCode(201);
+    for (String injection : new String[] {"' OR '1'='1", "x' OR 1=1 --", SQL, "%", "*"}) {
+      given().queryParam("clientId", injection).get("/raw-events").then().statusCode(200).body("items", is(empty()));
+      given().queryParam("clientId", injection).queryParam("metric", injection).queryParam("granularity", "total")
+          .get("/aggregates").then().statusCode(200).body("rows", is(empty()));
+      given().queryParam("clientId", injection).get("/events/" + "0".repeat(64)).then().statusCode(404);
+      given().queryParam("after", injection).get("/raw-events").then().statusCode(400);
+      given().queryParam("status", injection).get("/raw-events").then().statusCode(400);
+      given().queryParam("limit", injection).get("/raw-events").then().statusCode(400);
+      given().queryParam("from", injection).get("/aggregates").then().statusCode(400);
+    }
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events")).isPositive();
+  }
+
+  @Test
+  void pathTraversalInClientIdsReachesNothing() {
+    String reader = Keys.readKey(newClientId("trav"));
+    for (String path : new String[] {"/clients/..%2Fkeys/mapping", "/clients/%2E%2E/mapping", "/clients/a%2F..%2F..%2Fkeys/mapping"}) {
+      given().get(path).then().statusCode(anyOf(is(400), is(404)));
+    }
+    given().header("Authorization", "Bearer " + reader).get("/events/..%2F..%2Fkeys?clientId=x").then().statusCode(403);
+    given().header("Authorization", "Bearer " + reader).get("/events/../keys").then().statusCode(403);
+    given().header("Authorization", "Bearer " + reader).get("/events/%2E%2E/%2E%2E/keys").then().statusCode(403);
+    String client = newClientId("trav");
+    given().contentType(ContentType.JSON).body(event("../../" + client, "m", "1", "2024-01-01T00:00:00Z")).post("/events")
+        .then().statusCode(422).body("errors[0].code", equalTo("invalid_client_id"));
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id LIKE ?", "%" + client)).isZero();
+  }
+
+  private Socket connect() throws IOException {
+    return new Socket(api.getHost(), api.getPort());
+  }
+
+  private static String head(int contentLength) {
+    return "POST /events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + AdminKey.KEY
+        + "\r\nContent-Type: application/json\r\nContent-Length: " + contentLength + "\r\n\r\n";
+  }
+
+  private static String statusLine(InputStream in) throws IOException {
+    StringBuilder line = new StringBuilder();
+    for (int c = in.read(); c != -1 && c != '\n'; c = in.read()) {
+      line.append((char) c);
+    }
+    return line.toString();
+  }
+
+  private static void statusLineOrNothing(InputStream in) {
+    try {
+      statusLine(in);
+    } catch (IOException closedOrTimedOut) {
+      // either is fine: what matters is what was stored
+    }
+  }
+
+  private static String json(String text) {
+    return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+}
