@@ -46,7 +46,8 @@ public class EventResource {
   @Produces(MediaType.APPLICATION_JSON)
   @Operation(summary = "Ingest one event or a batch",
       description = "Accepts any JSON: the raw body is stored first, then normalized into the canonical event. "
-          + "A JSON array or application/x-ndjson body is a batch and is answered 200 with one result per element.")
+          + "A JSON array or application/x-ndjson body is a batch and is answered 200 with one result per element. "
+          + "Content-Encoding gzip or deflate is decoded first; the size limit applies to the decoded body.")
   @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON, examples = {
       @ExampleObject(name = "single", value = Examples.SINGLE_REQUEST),
       @ExampleObject(name = "batch", value = Examples.BATCH_REQUEST)}))
@@ -68,15 +69,25 @@ public class EventResource {
       content = @Content(examples = @ExampleObject(name = "rejected", value = Examples.REJECTED)))
   @APIResponse(responseCode = "503", description = "Database unavailable, or no answer within tally.ingest.request-deadline; "
       + "nothing acknowledged, retry after Retry-After (the same body: a retry is never counted twice)")
-  public Uni<Response> ingest(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
+  public Uni<Response> ingest(
+      @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+      @HeaderParam(HttpHeaders.CONTENT_ENCODING) String contentEncoding,
+      byte[] body) {
     byte[] bytes = body == null ? new byte[0] : body;
     int limit = config.ingest().maxBodyBytes();
     if (bytes.length > limit) {
       return Uni.createFrom().item(BodyLimitFilter.tooLarge(bytes.length, limit));
     }
-    Duration deadline = config.ingest().requestDeadline();
     Caller sender = caller.get();
-    return detached(ingest.ingest(bytes, contentType, sender.keyId(), sender.boundClientId()))
+    BodyDecoder.Result decoded = BodyDecoder.decode(bytes, contentEncoding, limit);
+    if (decoded instanceof BodyDecoder.TooLarge) {
+      return Uni.createFrom().item(BodyLimitFilter.tooLargeDecoded(limit));
+    }
+    Uni<IngestOutcome> pipeline = decoded instanceof BodyDecoder.Decoded d
+        ? ingest.ingest(d.bytes(), contentType, sender.keyId(), sender.boundClientId())
+        : ingest.undecodable(bytes, contentType, ((BodyDecoder.Undecodable) decoded).message(), sender.keyId(), sender.boundClientId());
+    Duration deadline = config.ingest().requestDeadline();
+    return detached(pipeline)
         .ifNoItem().after(deadline).failWith(() -> new DatabaseUnavailableException(
             "no answer within tally.ingest.request-deadline (" + deadline.toMillis() + " ms); nothing was acknowledged"))
         .map(EventResource::toResponse);

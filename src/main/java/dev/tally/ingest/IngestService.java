@@ -47,11 +47,7 @@ public class IngestService {
     ParsedBody parsed = parser.parse(body, type);
     Sender sender = new Sender(keyId, boundClientId);
     if (parsed instanceof ParsedBody.Unparseable unparseable) {
-      RawRecord raw = new RawRecord(boundClientId, type, null, body, EventResult.UNPARSEABLE, unparseableReasons(unparseable.message()), keyId);
-      return store.insertRaw(List.of(raw))
-          .map(ids -> EventResult.unparseable(ids.get(0), unparseable.message()))
-          .invoke(result -> count(List.of(result)))
-          .map(IngestOutcome.Single::new);
+      return unparseable(body, type, unparseable.message(), sender);
     }
     if (parsed instanceof ParsedBody.Single single) {
       return process(List.of(single.element()), type, sender).map(results -> new IngestOutcome.Single(results.get(0)));
@@ -73,6 +69,23 @@ public class IngestService {
    * clientId its raw row is filed under, and a rejection decided before normalization (client_mismatch).
    */
   private record Prepared(ParsedBody.Element element, ParsedEvent event, String clientId, Normalization.Rejected refused) {}
+
+  /**
+   * A body that cannot even be decoded (a broken gzip stream, an unsupported Content-Encoding): kept raw,
+   * exactly as received, and answered unparseable.
+   */
+  public Uni<IngestOutcome> undecodable(byte[] body, String contentType, String message, String keyId, String boundClientId) {
+    String type = contentType == null ? null : contentType.substring(0, Math.min(contentType.length(), MAX_CONTENT_TYPE_LENGTH));
+    return unparseable(body, type, message, new Sender(keyId, boundClientId));
+  }
+
+  private Uni<IngestOutcome> unparseable(byte[] body, String type, String message, Sender sender) {
+    RawRecord raw = new RawRecord(sender.boundClientId(), type, null, body, EventResult.UNPARSEABLE, unparseableReasons(message), sender.keyId());
+    return store.insertRaw(List.of(raw))
+        .map(ids -> EventResult.unparseable(ids.get(0), message))
+        .invoke(result -> count(List.of(result)))
+        .map(IngestOutcome.Single::new);
+  }
 
   private Uni<List<EventResult>> process(List<ParsedBody.Element> elements, String contentType, Sender sender) {
     if (elements.isEmpty()) {

@@ -36,4 +36,12 @@ public class BodyLimitFilter {
             "the body has " + length + " bytes; at most " + limit + " are accepted (tally.ingest.max-body-bytes); nothing was stored")
         .toResponse();
   }
+
+  /** A compressed body that inflates past the limit (a zip bomb, or just too much): refused, nothing stored. */
+  public static Response tooLargeDecoded(int limit) {
+    return Problem.of(Response.Status.REQUEST_ENTITY_TOO_LARGE,
+            "the body decompresses to more than " + limit + " bytes (tally.ingest.max-body-bytes applies to the decoded body);"
+                + " nothing was stored")
+        .toResponse();
+  }
 }

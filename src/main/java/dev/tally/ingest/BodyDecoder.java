@@ -1,0 +1,96 @@
+package dev.tally.ingest;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.Inflater;
+import java.util.zip.InflaterInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Undoes a request's {@code Content-Encoding} (gzip, deflate, identity, or a list of them) with the size limit
+ * applied to the decoded bytes, so a small compressed body that inflates to gigabytes is refused after reading
+ * one byte past the limit, not after exhausting memory. Pure.
+ */
+public final class BodyDecoder {
+
+  /** What decoding gave: the bytes, a body over the limit once decoded, or a body that cannot be decoded. */
+  public sealed interface Result {}
+
+  public record Decoded(byte[] bytes) implements Result {}
+
+  public record TooLarge(int limit) implements Result {}
+
+  public record Undecodable(String message) implements Result {}
+
+  private static final int CHUNK = 8192;
+
+  private BodyDecoder() {}
+
+  public static Result decode(byte[] body, String contentEncoding, int limit) {
+    List<String> codings = codings(contentEncoding);
+    // Codings are listed in the order they were applied: undo them from the last one.
+    Collections.reverse(codings);
+    byte[] bytes = body;
+    for (String coding : codings) {
+      if (coding.equals("identity")) {
+        continue;
+      }
+      if (!coding.equals("gzip") && !coding.equals("x-gzip") && !coding.equals("deflate")) {
+        return new Undecodable("Content-Encoding " + coding + " is not supported; send gzip, deflate or identity");
+      }
+      try {
+        bytes = coding.equals("deflate") ? inflate(bytes, limit) : read(new GZIPInputStream(new ByteArrayInputStream(bytes)), limit);
+      } catch (IOException e) {
+        return new Undecodable("the body is not valid " + coding + " data: " + e.getMessage());
+      }
+      if (bytes == null) {
+        return new TooLarge(limit);
+      }
+    }
+    return new Decoded(bytes);
+  }
+
+  /** HTTP's deflate is zlib-wrapped (RFC 9110); some clients send raw deflate, which is accepted too. */
+  private static byte[] inflate(byte[] bytes, int limit) throws IOException {
+    try {
+      return read(new InflaterInputStream(new ByteArrayInputStream(bytes), new Inflater(false)), limit);
+    } catch (ZipException notZlib) {
+      return read(new InflaterInputStream(new ByteArrayInputStream(bytes), new Inflater(true)), limit);
+    }
+  }
+
+  /** The decoded bytes, or null as soon as they exceed the limit. */
+  private static byte[] read(InputStream in, int limit) throws IOException {
+    try (in) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(limit, 64 * 1024));
+      byte[] chunk = new byte[CHUNK];
+      for (int n = in.read(chunk); n != -1; n = in.read(chunk)) {
+        if (out.size() + n > limit) {
+          return null;
+        }
+        out.write(chunk, 0, n);
+      }
+      return out.toByteArray();
+    }
+  }
+
+  private static List<String> codings(String header) {
+    List<String> codings = new ArrayList<>();
+    if (header != null) {
+      for (String part : header.split(",")) {
+        String coding = part.strip().toLowerCase(Locale.ROOT);
+        if (!coding.isEmpty()) {
+          codings.add(coding);
+        }
+      }
+    }
+    return codings;
+  }
+}
