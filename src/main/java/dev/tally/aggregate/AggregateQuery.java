@@ -1,6 +1,7 @@
 package dev.tally.aggregate;
 
 import dev.tally.platform.BadRequestException;
+import dev.tally.platform.QueryParameters;
 import dev.tally.platform.TallyConfig;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -61,19 +62,7 @@ public record AggregateQuery(String clientId, String metric, Instant from, Insta
   }
 
   private static int limit(String value, TallyConfig.Aggregates config) {
-    int max = config.maxLimit();
-    if (value == null || value.isBlank()) {
-      return Math.min(config.defaultLimit(), max);
-    }
-    try {
-      int limit = Integer.parseInt(value.strip());
-      if (limit >= 1 && limit <= max) {
-        return limit;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new BadRequestException("limit", "limit must be an integer from 1 to " + max + " (tally.aggregates.max-limit)");
+    return QueryParameters.limit("limit", value, config.defaultLimit(), config.maxLimit(), "tally.aggregates.max-limit");
   }
 
   private static String blankToNull(String value) {

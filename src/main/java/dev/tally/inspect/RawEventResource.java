@@ -1,6 +1,7 @@
 package dev.tally.inspect;
 
 import dev.tally.platform.BadRequestException;
+import dev.tally.platform.QueryParameters;
 import dev.tally.platform.TallyConfig;
 import dev.tally.security.ApiKeyResource;
 import dev.tally.security.CurrentCaller;
@@ -49,19 +50,9 @@ public class RawEventResource {
   }
 
   private int pageSize(String limit) {
-    int max = config.inspection().maxPageSize();
-    if (limit == null) {
-      return Math.min(config.inspection().defaultPageSize(), max);
-    }
-    try {
-      int size = Integer.parseInt(limit.strip());
-      if (size >= 1 && size <= max) {
-        return size;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new BadRequestException("limit", "limit must be an integer from 1 to " + max + " (tally.inspection.max-page-size)");
+    TallyConfig.Inspection inspection = config.inspection();
+    return QueryParameters.limit("limit", limit, inspection.defaultPageSize(), inspection.maxPageSize(),
+        "tally.inspection.max-page-size");
   }
 
   private static Long cursor(String after) {
