@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A PostgreSQL cluster of the harness's own under target/, on a free port, so that stopping it with
+ * A PostgreSQL cluster of the harness's own under target/ (or a temporary directory when the postgres user cannot
+ * reach target/), on a free port, so that stopping it with
  * {@code -m immediate} disturbs nothing else. Runs as the postgres OS user (via runuser) when the harness is root,
  * because PostgreSQL refuses to run as root. fsync stays on: durability across crashes is what is being tested.
  */
@@ -22,8 +23,8 @@ final class PrivatePostgres implements AutoCloseable {
 
   static final String DATABASE = "tally";
 
-  private final Path dir;
-  private final Path data;
+  private Path dir;
+  private Path data;
   private final Path bin;
   private final int port;
   private final boolean root;
@@ -53,6 +54,15 @@ final class PrivatePostgres implements AutoCloseable {
     Files.createDirectories(dir);
     if (root) {
       run(List.of("chown", "-R", "postgres:postgres", dir.toString()));
+      if (!postgresCanWrite(dir)) {
+        // A checkout under a directory the postgres user cannot enter (e.g. /root): the cluster goes to a
+        // temporary directory instead; it is removed the same way at the end.
+        deleteDir();
+        dir = Files.createTempDirectory("tally-chaos-pg");
+        data = dir.resolve("data");
+        run(List.of("chown", "-R", "postgres:postgres", dir.toString()));
+        System.out.printf("the postgres user cannot reach target/; private PostgreSQL in %s instead%n", dir);
+      }
     }
     run(asPostgres(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--auth=trust",
         "-E", "UTF8", "--no-instructions"));
@@ -98,6 +108,12 @@ final class PrivatePostgres implements AutoCloseable {
     } catch (IOException | InterruptedException | RuntimeException e) {
       System.err.println("could not stop the private PostgreSQL: " + e);
     }
+  }
+
+  private static boolean postgresCanWrite(Path dir) throws IOException, InterruptedException {
+    Process check = new ProcessBuilder("runuser", "-u", "postgres", "--", "test", "-w", dir.toString())
+        .redirectErrorStream(true).start();
+    return check.waitFor(30, TimeUnit.SECONDS) && check.exitValue() == 0;
   }
 
   void deleteDir() throws IOException {
