@@ -91,7 +91,7 @@ public final class ChaosRun {
         faultGap, seed, apiKey != null ? ", with an API key" : "");
     try (PrivatePostgres pg = new PrivatePostgres(Path.of("target", "chaos-pg"), freePort())) {
       pg.create();
-      System.out.printf("private PostgreSQL on port %d (target/chaos-pg, fsync on)%n", pg.port());
+      System.out.printf("private PostgreSQL on port %d (%s, fsync on)%n", pg.port(), pg.dir());
       Map<String, String> env = new HashMap<>();
       env.put("QUARKUS_DATASOURCE_REACTIVE_URL", pg.reactiveUrl());
       env.put("QUARKUS_DATASOURCE_JDBC_URL", pg.jdbcUrl());

@@ -37,6 +37,10 @@ final class PrivatePostgres implements AutoCloseable {
     this.root = "root".equals(System.getProperty("user.name"));
   }
 
+  Path dir() {
+    return dir;
+  }
+
   int port() {
     return port;
   }
