@@ -7,6 +7,7 @@ import dev.tally.normalize.Mapping;
 import dev.tally.normalize.Normalization;
 import dev.tally.normalize.Normalizer;
 import dev.tally.normalize.ParsedEvent;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The ingest pipeline: parse, store raw (committed), normalize, then store canonical events and final
@@ -29,6 +31,9 @@ import java.util.Set;
 public class IngestService {
 
   private static final int MAX_CONTENT_TYPE_LENGTH = 255;
+
+  /** One counter per outcome, looked up once rather than in the registry for every event. */
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
   @Inject BodyParser parser;
   @Inject Normalizer normalizer;
@@ -43,7 +48,7 @@ public class IngestService {
    *     another client are rejected with client_mismatch (kept raw); null when the sender may write for any client
    */
   public Uni<IngestOutcome> ingest(byte[] body, String contentType, String keyId, String boundClientId) {
-    String type = contentType == null ? null : contentType.substring(0, Math.min(contentType.length(), MAX_CONTENT_TYPE_LENGTH));
+    String type = bounded(contentType);
     ParsedBody parsed = parser.parse(body, type);
     Sender sender = new Sender(keyId, boundClientId);
     if (parsed instanceof ParsedBody.Unparseable unparseable) {
@@ -75,8 +80,11 @@ public class IngestService {
    * exactly as received, and answered unparseable.
    */
   public Uni<IngestOutcome> undecodable(byte[] body, String contentType, String message, String keyId, String boundClientId) {
-    String type = contentType == null ? null : contentType.substring(0, Math.min(contentType.length(), MAX_CONTENT_TYPE_LENGTH));
-    return unparseable(body, type, message, new Sender(keyId, boundClientId));
+    return unparseable(body, bounded(contentType), message, new Sender(keyId, boundClientId));
+  }
+
+  private static String bounded(String contentType) {
+    return contentType == null ? null : contentType.substring(0, Math.min(contentType.length(), MAX_CONTENT_TYPE_LENGTH));
   }
 
   private Uni<IngestOutcome> unparseable(byte[] body, String type, String message, Sender sender) {
@@ -144,7 +152,7 @@ public class IngestService {
 
   private void count(List<EventResult> results) {
     for (EventResult result : results) {
-      metrics.counter("tally.ingest.events", "status", result.status()).increment();
+      counters.computeIfAbsent(result.status(), status -> metrics.counter("tally.ingest.events", "status", status)).increment();
     }
   }
 

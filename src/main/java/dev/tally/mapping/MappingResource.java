@@ -1,6 +1,7 @@
 package dev.tally.mapping;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tally.normalize.Normalizer;
 import dev.tally.platform.BadRequestException;
 import dev.tally.security.ApiKeyResource;
 import io.smallrye.mutiny.Uni;
@@ -13,7 +14,6 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
@@ -28,7 +28,6 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 @Produces(MediaType.APPLICATION_JSON)
 public class MappingResource {
 
-  private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
   @Inject MappingService mappings;
 
@@ -67,7 +66,7 @@ public class MappingResource {
   }
 
   private static void validClientId(String clientId) {
-    if (!CLIENT_ID.matcher(clientId).matches()) {
+    if (!Normalizer.isClientId(clientId)) {
       throw new BadRequestException("clientId", "clientId must be 1-128 characters of A-Z a-z 0-9 . _ : -");
     }
   }

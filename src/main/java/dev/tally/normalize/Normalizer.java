@@ -89,6 +89,11 @@ public final class Normalizer {
     return new ParsedEvent(copy, raw.duplicateKeys());
   }
 
+  /** Whether a text is a valid clientId (1-128 of A-Z a-z 0-9 . _ : -): the one rule for paths, keys and events. */
+  public static boolean isClientId(String text) {
+    return text != null && Identifiers.clientIdOrNull(TextNode.valueOf(text)) != null;
+  }
+
   /** The clientId a JSON object names, when it can be read without doubt; null otherwise. */
   public static String clientIdOf(JsonNode json) {
     if (!json.isObject()) {

@@ -1,5 +1,6 @@
 package dev.tally.replay;
 
+import dev.tally.normalize.Normalizer;
 import dev.tally.platform.BadRequestException;
 import dev.tally.platform.NotFoundException;
 import io.smallrye.mutiny.Uni;
@@ -11,7 +12,6 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /** Validates replay requests, records them and hands them to the runner. */
 @ApplicationScoped
@@ -19,13 +19,12 @@ public class ReplayService {
 
   /** Statuses whose rows can be normalized again; pending rows belong to the recovery job. */
   static final Set<String> REPLAYABLE = Set.of("rejected", "conflict", "accepted", "duplicate");
-  private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
   @Inject ReplayRepository replays;
   @Inject ReplayRunner runner;
 
   public Uni<ReplayView> start(ReplayRequest request) {
-    if (request == null || request.clientId() == null || !CLIENT_ID.matcher(request.clientId()).matches()) {
+    if (request == null || !Normalizer.isClientId(request.clientId())) {
       throw new BadRequestException("clientId", "clientId is required: 1-128 characters of A-Z a-z 0-9 . _ : -");
     }
     List<String> statuses = statuses(request.statuses());

@@ -1,5 +1,6 @@
 package dev.tally.security;
 
+import dev.tally.normalize.Normalizer;
 import dev.tally.platform.InvalidRequestException;
 import dev.tally.platform.NotFoundException;
 import dev.tally.platform.TallyConfig;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
@@ -27,7 +27,6 @@ import org.jboss.logging.Logger;
 public class ApiKeyService {
 
   private static final Logger LOG = Logger.getLogger(ApiKeyService.class);
-  private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   private static final int MAX_DESCRIPTION_LENGTH = 500;
   private static final int MAX_CLIENTS = 1000;
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
@@ -119,7 +118,7 @@ public class ApiKeyService {
         errors.add("clientIds holds more than " + MAX_CLIENTS + " clients");
       }
       for (String client : clients) {
-        if (client == null || !CLIENT_ID.matcher(client).matches()) {
+        if (!Normalizer.isClientId(client)) {
           errors.add("clientId " + quote(client) + " is not 1-128 characters of A-Z a-z 0-9 . _ : -");
         }
       }

@@ -145,8 +145,12 @@ class SingleEventIngestTest {
 
   @Test
   void jsonScalarBodyIsUnparseable() {
-    given().contentType(ContentType.JSON).body("42").post("/events")
-        .then().statusCode(400).body("status", equalTo("unparseable")).body("rawId", notNullValue());
+    long rawId = given().contentType(ContentType.JSON).body("42").post("/events")
+        .then().statusCode(400).body("status", equalTo("unparseable")).body("rawId", notNullValue())
+        .extract().jsonPath().getLong("rawId");
+    Map<String, Object> raw = TestDb.one("SELECT status, raw_body FROM raw_events WHERE id = ?", rawId);
+    assertThat(raw.get("status")).isEqualTo("unparseable");
+    assertThat(new String((byte[]) raw.get("raw_body"), StandardCharsets.UTF_8)).isEqualTo("42");
   }
 
   @Test

@@ -28,6 +28,7 @@ class ReplayTest {
     post("{\"clientId\":\"c\",\"from\":\"yesterday\"}").then().statusCode(400).body("parameter", equalTo("from"));
     post("{\"clientId\":\"c\",\"from\":\"2024-02-01T00:00:00Z\",\"to\":\"2024-01-01T00:00:00Z\"}")
         .then().statusCode(400).body("parameter", equalTo("to"));
+    assertThat(TestDb.count("SELECT count(*) FROM replays WHERE client_id IN ('c', 'bad id')")).as("refused requests store nothing").isZero();
     given().get("/replays/abc").then().statusCode(400).body("parameter", equalTo("id"));
     given().get("/replays/999999999").then().statusCode(404).contentType("application/problem+json");
   }
