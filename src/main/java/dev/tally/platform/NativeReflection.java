@@ -14,6 +14,7 @@ import dev.tally.normalize.CanonicalEvent;
 import dev.tally.normalize.FieldError;
 import dev.tally.replay.ReplayRequest;
 import dev.tally.replay.ReplayView;
+import dev.tally.sdk.SdkReply;
 import dev.tally.security.ApiKey;
 import dev.tally.security.ApiKeyList;
 import dev.tally.security.CreatedKey;
@@ -47,6 +48,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
     RawEventView.class,
     ReplayRequest.class,
     ReplayView.class,
+    SdkReply.class,
 })
 public final class NativeReflection {
 
