@@ -8,7 +8,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
@@ -30,7 +29,7 @@ public class MappingPresetResource {
   @APIResponse(responseCode = "200",
       content = @Content(examples = @ExampleObject(name = "presets", value = MappingExamples.PRESETS)))
   public MappingPresetList all() {
-    return new MappingPresetList(List.copyOf(MappingPresets.all()));
+    return new MappingPresetList(MappingPresets.all());
   }
 
   @GET

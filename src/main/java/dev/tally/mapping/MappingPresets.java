@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tally.normalize.FieldError;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +17,10 @@ import java.util.TreeMap;
  * a JSON Merge Patch (RFC 7396: {@code fields} per field, a {@code null} removes a part). What is stored is
  * the expansion, so a preset leaves no trace once saved. Pure.
  *
- * <p>The field names are those the SDKs' Node libraries put on every message they send (see the README).
+ * <p>The field names are those the SDKs' Node libraries put on every message (versions pinned in src/test/sdk):
+ * analytics-node sets {@code messageId} and {@code timestamp} in analytics-core's CoreEventFactory.normalize;
+ * rudder-sdk-node sets {@code messageId} and {@code originalTimestamp} in enqueue, and {@code timestamp} only when
+ * the caller passed one; posthog-node sets {@code uuid} and {@code timestamp} in PostHogCoreStateless.prepareMessage.
  */
 public final class MappingPresets {
 
@@ -47,12 +49,13 @@ public final class MappingPresets {
 
   private MappingPresets() {}
 
-  public static Collection<MappingPreset> all() {
-    return PRESETS.values();
+  /** Every preset, by name. */
+  public static List<MappingPreset> all() {
+    return List.copyOf(PRESETS.values());
   }
 
-  public static Collection<String> names() {
-    return PRESETS.keySet();
+  public static List<String> names() {
+    return List.copyOf(PRESETS.keySet());
   }
 
   public static Optional<MappingPreset> named(String name) {
