@@ -8,6 +8,8 @@ import dev.tally.inspect.EventView;
 import dev.tally.inspect.RawEventPage;
 import dev.tally.inspect.RawEventView;
 import dev.tally.mapping.MappingDefinition;
+import dev.tally.mapping.MappingPreset;
+import dev.tally.mapping.MappingPresetList;
 import dev.tally.mapping.MappingVersion;
 import dev.tally.mapping.MappingVersions;
 import dev.tally.normalize.CanonicalEvent;
@@ -41,6 +43,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
     FieldError.class,
     KeyRequest.class,
     MappingDefinition.class,
+    MappingPreset.class,
+    MappingPresetList.class,
     MappingVersion.class,
     MappingVersions.class,
     Problem.class,
