@@ -48,17 +48,9 @@ public class PostHogResource {
   }
 
   @POST
-  @Path("/capture")
-  @Operation(summary = "One event (or an array, or a batch) — PostHog's capture route")
+  @Path("/{route: capture|e}")
+  @Operation(summary = "One event, an array of events or a batch — PostHog's capture routes (/e/ is posthog-js')")
   public Uni<Response> capture(@Context UriInfo uri, @Context HttpHeaders headers, @QueryParam("compression") String compression,
-      byte[] body) {
-    return handle(uri, headers, compression, body);
-  }
-
-  @POST
-  @Path("/e")
-  @Operation(summary = "Same as /capture/ (the route posthog-js uses)")
-  public Uni<Response> e(@Context UriInfo uri, @Context HttpHeaders headers, @QueryParam("compression") String compression,
       byte[] body) {
     return handle(uri, headers, compression, body);
   }

@@ -33,8 +33,8 @@ public class SegmentResource {
   @Inject SdkIngest sdk;
 
   @POST
-  @Path("/batch")
-  @Operation(summary = "A batch of Segment/RudderStack messages",
+  @Path("/{route: batch|import}")
+  @Operation(summary = "A batch of Segment/RudderStack messages (/v1/import is Segment's historical name for it)",
       description = "{\"batch\":[...],\"sentAt\",\"context\",\"writeKey\"}; the key as HTTP Basic user name or writeKey. "
           + "gzip/deflate bodies and any Content-Type are accepted. 200 {\"success\":true,...} with one result per message.")
   @APIResponse(responseCode = "200", description = "Every message stored raw; results say which were counted")
@@ -45,13 +45,6 @@ public class SegmentResource {
   @APIResponse(responseCode = "429", description = "Over the key's rate limit; the SDK retries")
   @APIResponse(responseCode = "503", description = "Database unavailable; the SDK retries, and retries are never counted twice")
   public Uni<Response> batch(@Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
-    return handle(uri, headers, body);
-  }
-
-  @POST
-  @Path("/import")
-  @Operation(summary = "Same as /v1/batch (Segment's historical import route)")
-  public Uni<Response> importBatch(@Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
     return handle(uri, headers, body);
   }
 

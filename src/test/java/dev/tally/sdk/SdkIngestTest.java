@@ -146,6 +146,31 @@ class SdkIngestTest {
   }
 
   @Test
+  void everyPostHogRouteAndSegmentsImportAreServed() {
+    String client = newClientId("routes");
+    String key = clientWithMapping(client, POSTHOG);
+    String event = "{\"event\":\"purchase\",\"distinct_id\":\"u\",\"timestamp\":\"2024-01-01T00:00:00Z\","
+        + "\"properties\":{\"revenue\":2}";
+    given().header(AdminKey.ANONYMOUS, "yes").contentType("application/json")
+        .body("{\"api_key\":\"" + key + "\"," + event.substring(1) + ",\"uuid\":\"e-1\"}").post("/capture/")
+        .then().statusCode(200).body("status", equalTo(1)).body("accepted", equalTo(1));
+    // posthog-js: an array to /e/, the key in each event's properties, gzip flagged by a query parameter.
+    given().header(AdminKey.ANONYMOUS, "yes").contentType("text/plain").queryParam("compression", "gzip-js")
+        .body(gzip("[" + event.replace("\"revenue\":2", "\"revenue\":2,\"token\":\"" + key + "\"") + ",\"uuid\":\"e-2\"}]"))
+        .post("/e/")
+        .then().statusCode(200).body("accepted", equalTo(1));
+    given().header("Authorization", "Bearer " + key).contentType("application/json")
+        .body("{\"batch\":[" + event + ",\"uuid\":\"e-3\"}]}").post("/v1/import")
+        .then().statusCode(200).body("success", equalTo(true)).body("rejected", equalTo(1));
+    assertThat(TestDb.query("SELECT envelope->>'endpoint' AS endpoint, status FROM raw_events WHERE client_id = ? ORDER BY id", client))
+        .extracting(r -> r.get("endpoint") + " " + r.get("status"))
+        // The segment protocol on /v1/import: the PostHog-shaped message has no type, so it is not a track message.
+        .containsExactly("/capture/ accepted", "/e/ accepted", "/v1/import rejected");
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ? AND payload::text LIKE ?", client, "%" + key + "%"))
+        .isZero();
+  }
+
+  @Test
   void unknownMissingAndWrongKeysAreRefusedAndNothingIsStored() {
     String client = newClientId("refused");
     String batch = "{\"batch\":[{\"type\":\"track\",\"event\":\"m\",\"messageId\":\"" + client + "\"}]}";
