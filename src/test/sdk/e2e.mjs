@@ -1,0 +1,311 @@
+// The Segment, RudderStack and PostHog Node SDKs against a running Tally, asserted in PostgreSQL and through
+// GET /aggregates. Started by run.sh, which provides Tally and the TALLY_* variables.
+//
+// Per SDK, each with a client (and an ingest key) of its own:
+//   send and flush      N tracked events and two calls that are not events (identify, page / $pageview) are sent
+//                       and flushed; every message must be one raw row under the key's client with the SDK's
+//                       envelope, every tracked event accepted exactly once with its metric, amount, messageId and
+//                       timestamp, the other calls kept raw and rejected, and the aggregates exactly what was sent;
+//   Tally killed        N tracked events through KillProxy, which has Tally killed (SIGKILL) once it has forwarded
+//   mid-flush           the flush's body, and holds the SDK's retries until a restarted Tally is ready: the SDK's
+//                       retry must deliver the batch again, and every event must still count exactly once.
+// All SDK traffic passes the proxy, which records each request's messages: the messageIds checked are the ones
+// the SDKs generated and put on the wire.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KillProxy } from './proxy.mjs';
+import { SDKS, isTracked } from './sdks.mjs';
+import { TALLY_URL, createIngestKey, literal, psql, putPresetMapping, rows, totals } from './tally.mjs';
+
+const EVENTS = 20; // tracked events per scenario
+const METRICS = ['order.completed', 'cart.checkout'];
+const REJECTED_CODE = 'unsupported_message_type';
+
+let passed = 0;
+let failed = 0;
+
+function check(ok, text) {
+  if (ok) {
+    passed += 1;
+    console.log(`  ok: ${text}`);
+  } else {
+    failed += 1;
+    console.log(`  FAIL: ${text}`);
+  }
+  return ok;
+}
+
+process.on('unhandledRejection', (error) => {
+  check(false, `unhandled rejection (an SDK's promise nobody awaited): ${error?.stack ?? error}`);
+});
+
+/** N events with amounts of two decimals (as the SDK sends them: JSON numbers), alternating over METRICS. */
+function plannedEvents(offset) {
+  return Array.from({ length: EVENTS }, (_, i) => {
+    const cents = 100 + ((i + offset) * 7919) % 99_900;
+    return { event: METRICS[i % METRICS.length], cents, revenue: cents / 100 };
+  });
+}
+
+/** Exact decimal text of an amount in cents, without trailing zeros (as Tally prints numerics). */
+function decimal(cents) {
+  const text = `${cents < 0 ? '-' : ''}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, '0')}`;
+  return text.replace(/\.?0+$/, '');
+}
+
+function expectedTotals(planned) {
+  const expected = {};
+  for (const { event, cents } of planned) {
+    expected[event] ??= { count: 0, cents: 0 };
+    expected[event].count += 1;
+    expected[event].cents += cents;
+  }
+  return expected;
+}
+
+function idList(ids) {
+  return `ARRAY[${ids.map(literal).join(',')}]::text[]`;
+}
+
+function rawRowsOf(ids) {
+  return rows(`SELECT coalesce(payload->>'messageId', payload->>'uuid') AS id, client_id, status, envelope, reasons, key_id
+                 FROM raw_events WHERE coalesce(payload->>'messageId', payload->>'uuid') = ANY(${idList(ids)})`);
+}
+
+function eventsOf(clientId) {
+  return rows(`SELECT event_id, metric, amount::text AS amount, (extract(epoch FROM ts) * 1000)::bigint AS ms
+                 FROM events WHERE client_id = ${literal(clientId)}`);
+}
+
+function count(list, predicate) {
+  return list.filter(predicate).length;
+}
+
+function tally(values) {
+  const counts = {};
+  for (const value of values) {
+    counts[value] = (counts[value] ?? 0) + 1;
+  }
+  return Object.entries(counts).map(([value, n]) => `${n} ${value}`).join(', ') || 'none';
+}
+
+/** The wire messages of all deliveries, one entry per distinct id (the first delivery that carried it). */
+function distinctMessages(deliveries) {
+  const byId = new Map();
+  for (const delivery of deliveries) {
+    for (const message of delivery.messages) {
+      if (!byId.has(message.id)) {
+        byId.set(message.id, message);
+      }
+    }
+  }
+  return [...byId.values()];
+}
+
+async function onboard(sdk, clientId) {
+  const writeKey = await createIngestKey(clientId);
+  const version = await putPresetMapping(clientId, sdk.preset, { amount: '/properties/revenue' });
+  return { writeKey, version };
+}
+
+/** Sends the planned events (and optionally the non-event calls) through a proxy and flushes. */
+async function send(sdk, writeKey, planned, { others, proxySetup = () => {} }) {
+  const proxy = new KillProxy(TALLY_URL);
+  const host = await proxy.listen();
+  proxySetup(proxy);
+  const client = sdk.open({ host, writeKey });
+  const userId = `user-${sdk.sdk}`;
+  for (const { event, revenue } of planned) {
+    client.track(userId, event, revenue);
+  }
+  if (others) {
+    client.others(userId);
+  }
+  const started = Date.now();
+  await client.flush();
+  const flushMs = Date.now() - started;
+  await proxy.outageOver();
+  await proxy.close();
+  return { deliveries: proxy.deliveries, failures: client.failures, failure: proxy.failure, flushMs };
+}
+
+/** Every tracked event in events exactly once, with the content on the wire; nothing else for the client. */
+async function checkEvents(clientId, tracked) {
+  const stored = await eventsOf(clientId);
+  const byId = new Map(stored.map((row) => [row.event_id, row]));
+  const wrong = [];
+  for (const { id, event, message } of tracked) {
+    const row = byId.get(id);
+    const cents = Math.round(message.properties.revenue * 100);
+    if (!row) {
+      wrong.push(`${id} missing`);
+    } else if (row.metric !== event || row.amount.replace(/\.?0+$/, '') !== decimal(cents)
+        || Number(row.ms) !== Date.parse(message.timestamp)) {
+      wrong.push(`${id} stored as ${row.metric} ${row.amount} at ${new Date(Number(row.ms)).toISOString()}, sent as ${event} ${decimal(cents)} at ${message.timestamp}`);
+    }
+  }
+  const extra = stored.length - count(stored, (row) => tracked.some((m) => m.id === row.event_id));
+  check(stored.length === tracked.length && byId.size === stored.length && wrong.length === 0 && extra === 0,
+    `events: ${stored.length} rows for ${tracked.length} tracked events, each messageId once with its metric, amount and timestamp`
+      + (wrong.length ? `; wrong: ${wrong.slice(0, 3).join('; ')}` : '') + (extra ? `; ${extra} rows nobody sent` : ''));
+}
+
+async function checkAggregates(clientId, planned) {
+  const expected = expectedTotals(planned);
+  const actual = await totals(clientId);
+  const lines = [];
+  let ok = Object.keys(actual).length === Object.keys(expected).length;
+  for (const [metric, { count: n, cents }] of Object.entries(expected)) {
+    const got = actual[metric];
+    const same = got && got.count === n && String(got.sum) === decimal(cents);
+    ok &&= Boolean(same);
+    lines.push(`${metric} count ${got?.count ?? 'none'} sum ${got?.sum ?? 'none'}` + (same ? '' : ` (sent: count ${n} sum ${decimal(cents)})`));
+  }
+  check(ok, `aggregates (total, after POST /aggregates/refresh): ${lines.join('; ')}`);
+}
+
+async function sendAndFlush(sdk) {
+  const clientId = `sdk-${sdk.sdk}`;
+  const { writeKey, version } = await onboard(sdk, clientId);
+  console.log(`  ingest key for ${clientId}; mapping version ${version} from preset ${sdk.preset} (amount <- /properties/revenue)`);
+  const planned = plannedEvents(0);
+  const { deliveries, failures, failure, flushMs } = await send(sdk, writeKey, planned, { others: true });
+  if (failure) {
+    throw failure;
+  }
+
+  const messages = distinctMessages(deliveries);
+  const tracked = messages.filter(isTracked);
+  const others = messages.filter((m) => !isTracked(m));
+  const answers = deliveries.map((d) => d.answer ?? {});
+  const sum = (key) => answers.reduce((total, a) => total + (a[key] ?? 0), 0);
+  check(failures.length === 0 && deliveries.every((d) => d.status === 200) && deliveries.every((d) => d.path === sdk.endpoint),
+    `flushed in ${flushMs} ms: ${messages.length} messages in ${deliveries.length} request(s) to ${tally(deliveries.map((d) => d.path))}, `
+      + `answers ${tally(deliveries.map((d) => d.status))}; Tally counted accepted ${sum('accepted')}, duplicates ${sum('duplicates')}, `
+      + `rejected ${sum('rejected')}, conflicts ${sum('conflicts')}; SDK-reported failures: ${failures.length ? failures.join('; ') : 'none'}`);
+  check(tracked.length === EVENTS && others.length === 2 && messages.every((m) => typeof m.id === 'string' && m.id.length > 0)
+      && count(deliveries.flatMap((d) => d.messages), () => true) === messages.length,
+    `on the wire: ${tracked.length} tracked events (of ${EVENTS} sent) and ${others.length} other calls `
+      + `(${others.map((m) => m.event ?? m.type).join(', ')}), each once, every one with its own SDK-generated id`);
+
+  const raw = await rawRowsOf(messages.map((m) => m.id));
+  const rawIds = new Set(raw.map((r) => r.id));
+  check(raw.length === messages.length && rawIds.size === messages.length
+      && raw.every((r) => r.client_id === clientId && r.envelope?.sdk === sdk.sdk && r.envelope?.endpoint === sdk.endpoint),
+    `raw_events: ${raw.length} rows for ${messages.length} messages, client_id ${tally(raw.map((r) => r.client_id))}, `
+      + `envelope sdk ${tally(raw.map((r) => r.envelope?.sdk))}, endpoint ${tally(raw.map((r) => r.envelope?.endpoint))}`);
+  const trackedRaw = raw.filter((r) => tracked.some((m) => m.id === r.id));
+  check(trackedRaw.length === EVENTS && trackedRaw.every((r) => r.status === 'accepted'),
+    `raw rows of tracked events: ${tally(trackedRaw.map((r) => r.status))}`);
+  const otherRaw = raw.filter((r) => others.some((m) => m.id === r.id));
+  const codes = otherRaw.map((r) => (r.reasons ?? []).map((reason) => reason.code).join('+') || 'no reason');
+  check(otherRaw.length === 2 && otherRaw.every((r) => r.status === 'rejected') && codes.every((c) => c === REJECTED_CODE),
+    `raw rows of the other calls: ${tally(otherRaw.map((r) => r.status))}, code ${tally(codes)}`);
+
+  await checkEvents(clientId, tracked);
+  await checkAggregates(clientId, planned);
+}
+
+/** Waits (bounded) until no raw row of the client is pending; returns how long that took. */
+async function settled(clientId) {
+  const started = Date.now();
+  while (Number(await psql(`SELECT count(*) FROM raw_events WHERE client_id = ${literal(clientId)} AND status = 'pending'`)) > 0) {
+    if (Date.now() - started > 60_000) {
+      break;
+    }
+    await sleep(250);
+  }
+  return Date.now() - started;
+}
+
+async function killMidFlush(sdk, killPoint) {
+  const clientId = `sdk-${sdk.sdk}-kill`;
+  const { writeKey } = await onboard(sdk, clientId);
+  const planned = plannedEvents(1000);
+  let atKill = '';
+  const arm = (proxy) => {
+    // The flush's batch, not RudderStack's first message, which it sends alone the moment it is tracked.
+    const isFlush = (delivery) => count(delivery.messages, isTracked) >= 2;
+    // 'stored': the kill waits until the batch's raw rows are committed, so the restarted Tally finds them
+    // (pending, or settled with the answer lost) and the retry must come out as duplicates.
+    const storedFirst = async (delivery) => {
+      const ids = idList(delivery.messages.map((m) => m.id));
+      const deadline = Date.now() + 5_000;
+      while (Number(await psql(`SELECT count(*) FROM raw_events WHERE coalesce(payload->>'messageId', payload->>'uuid') = ANY(${ids})`)) === 0
+          && Date.now() < deadline) {
+        await sleep(5);
+      }
+    };
+    proxy.killAfter(isFlush, killPoint === 'stored' ? storedFirst : undefined);
+    proxy.onKilled = async (delivery) => {
+      const ids = idList(delivery.messages.map((m) => m.id));
+      const [statuses] = await rows(`SELECT count(*) AS raw, count(*) FILTER (WHERE status = 'pending') AS pending,
+          (SELECT count(*) FROM events WHERE client_id = ${literal(clientId)} AND event_id = ANY(${ids})) AS events
+          FROM raw_events WHERE coalesce(payload->>'messageId', payload->>'uuid') = ANY(${ids})`);
+      atKill = `${statuses.raw} raw rows committed (${statuses.pending} pending), ${statuses.events} events stored`;
+    };
+  };
+  const { deliveries, failures, failure, flushMs } = await send(sdk, writeKey, planned, { others: false, proxySetup: arm });
+  if (failure) {
+    throw failure;
+  }
+
+  const killed = deliveries.find((d) => d.outcome === 'killed');
+  if (!check(Boolean(killed), 'Tally was killed mid-flush')) {
+    return;
+  }
+  const downS = ((killed.readyAt - killed.killedAt) / 1000).toFixed(1);
+  check(true, `killed after forwarding the flush's ${killed.messages.length} events `
+    + `(${killPoint === 'stored' ? 'once its raw rows were committed' : 'at once'}): SIGKILL to pid ${killed.killedPid} `
+    + `${killed.killedAt - killed.forwardedAt} ms after the body was forwarded, `
+    + `${killed.answeredBeforeKill ? `Tally's answer ${killed.answeredBeforeKill} withheld` : 'no answer yet'}; at the kill: ${atKill}; `
+    + `new Tally (pid ${killed.restartedPid}) ready ${downS} s later`);
+
+  const killedIds = new Set(killed.messages.map((m) => m.id));
+  const later = deliveries.filter((d) => d.seq > killed.seq && d.messages.some((m) => killedIds.has(m.id)));
+  const redelivered = [...killedIds].filter((id) => later.some((d) => d.messages.some((m) => m.id === id)));
+  const describe = (d) => `#${d.seq} ${d.outcome}${d.heldMs !== undefined ? ` after being held ${(d.heldMs / 1000).toFixed(1)} s` : ''}`
+    + (d.retryCount ? ` (X-Retry-Count ${d.retryCount})` : '')
+    + (d.answer?.accepted !== undefined ? `: ${d.status}, accepted ${d.answer.accepted}, duplicates ${d.answer.duplicates}` : d.status ? `: ${d.status}` : '');
+  check(redelivered.length === killedIds.size && later.some((d) => d.outcome === 'answered' && d.status === 200),
+    `the SDK sent the killed batch again: ${redelivered.length} of ${killedIds.size} of its messageIds delivered `
+      + `${1 + later.length} times in all; after the kill: ${later.map(describe).join('; ') || 'nothing'}`);
+  check(failures.length === 0, `the SDK reported the flush delivered (took ${(flushMs / 1000).toFixed(1)} s); `
+    + `SDK-reported failures: ${failures.length ? failures.join('; ') : 'none'}`);
+
+  const waitedMs = await settled(clientId);
+  const messages = distinctMessages(deliveries);
+  const tracked = messages.filter(isTracked);
+  const raw = await rawRowsOf(messages.map((m) => m.id));
+  const perId = new Map();
+  for (const row of raw) {
+    perId.set(row.id, [...(perId.get(row.id) ?? []), row.status]);
+  }
+  const oneAccepted = tracked.every((m) => count(perId.get(m.id) ?? [], (s) => s === 'accepted') === 1
+    && (perId.get(m.id) ?? []).every((s) => s === 'accepted' || s === 'duplicate'));
+  check(tracked.length === EVENTS && oneAccepted && raw.every((r) => r.client_id === clientId),
+    `raw_events after recovery (waited ${(waitedMs / 1000).toFixed(1)} s for no pending row): ${raw.length} rows for `
+      + `${tracked.length} distinct messageIds: ${tally(raw.map((r) => r.status))}; each messageId accepted exactly once`);
+  await checkEvents(clientId, tracked);
+  await checkAggregates(clientId, planned);
+}
+
+async function scenario(title, run) {
+  console.log(`== ${title}`);
+  try {
+    await run();
+  } catch (error) {
+    check(false, `${title} could not be carried out: ${error?.stack ?? error}`);
+  }
+}
+
+const started = Date.now();
+for (const sdk of SDKS) {
+  await scenario(`${sdk.name}: ${EVENTS} tracked events and 2 other calls, flushed`, () => sendAndFlush(sdk));
+}
+const killPoints = { segment: 'forwarded', rudderstack: 'stored', posthog: 'forwarded' };
+for (const sdk of SDKS) {
+  await scenario(`${sdk.name}: Tally killed mid-flush, the SDK retries`, () => killMidFlush(sdk, killPoints[sdk.sdk]));
+}
+console.log(`${failed === 0 ? 'PASS' : 'FAIL'}: SDK end-to-end checks in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`sdk-e2e: ${passed} passed, ${failed} failed`);
+process.exitCode = failed === 0 ? 0 : 1;
