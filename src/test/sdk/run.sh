@@ -78,7 +78,8 @@ start_tally() {
   TALLY_RECOVERY_GRACE=2s \
     java -Xmx256m -jar "$JAR" >"$OUT/tally-$starts.log" 2>&1 &
   tally_pid=$!
-  echo "$tally_pid" >"$OUT/tally.pid"
+  # Renamed into place: e2e.mjs polls this file and must never read it half-written.
+  echo "$tally_pid" >"$OUT/tally.pid.new" && mv "$OUT/tally.pid.new" "$OUT/tally.pid"
 }
 
 echo "== Tally: $JAR on port $port (management $management_port), database $DB"
@@ -101,7 +102,7 @@ TALLY_PID_FILE="$OUT/tally.pid" \
 TALLY_RUNNER_PID=$$ \
 TALLY_DB="$DB" \
 SDK_E2E_OUT="$OUT" \
-  timeout 600 node "$SDK_DIR/e2e.mjs" &
+  timeout 300 node "$SDK_DIR/e2e.mjs" &
 node_pid=$!
 # wait returns early whenever SIGUSR1 (e2e.mjs asking for a new Tally) arrives; node's own exit ends the loop.
 while :; do

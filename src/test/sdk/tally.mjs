@@ -45,11 +45,11 @@ async function expectStatus(statuses, method, path, body) {
   return answer.json;
 }
 
-/** A new ingest key bound to one client; returns its secret (what the SDKs call write key or api_key). */
+/** A new ingest key bound to one client: { id, secret } (the secret is what the SDKs call write key or api_key). */
 export async function createIngestKey(clientId) {
   const created = await expectStatus([201, 200], 'POST', '/keys',
     { role: 'ingest', clientIds: [clientId], description: `SDK end-to-end: ${clientId}` });
-  return created.key;
+  return { id: created.id, secret: created.key };
 }
 
 /** Stores a mapping that starts from an SDK preset; returns its version. */
@@ -84,8 +84,11 @@ export function literal(text) {
   return `'${String(text).replaceAll("'", "''")}'`;
 }
 
+/** The pid run.sh wrote for the running java process, or null while there is none. */
 function currentPid() {
-  return Number(readFileSync(PID_FILE, 'utf8').trim());
+  const text = readFileSync(PID_FILE, 'utf8').trim();
+  // Never 0 or negative: process.kill would signal a whole process group.
+  return /^[1-9][0-9]*$/.test(text) && Number(text) > 1 ? Number(text) : null;
 }
 
 function isGone(pid) {
@@ -100,6 +103,9 @@ function isGone(pid) {
 /** SIGKILL to the running java process; resolves with its pid once it is dead. */
 export async function kill() {
   const pid = currentPid();
+  if (pid === null) {
+    throw new Error(`no Tally pid in ${PID_FILE}`);
+  }
   process.kill(pid, 'SIGKILL');
   const deadline = Date.now() + 10_000;
   while (!isGone(pid)) {
@@ -120,10 +126,14 @@ export async function restart(oldPid) {
       throw new Error('no ready Tally within 120 s of asking run.sh for a restart');
     }
     const pid = currentPid();
-    if (pid !== oldPid && isGone(pid)) {
+    if (pid === null || pid === oldPid) {
+      await sleep(100);
+      continue;
+    }
+    if (isGone(pid)) {
       throw new Error(`the restarted Tally (pid ${pid}) exited during startup; see its log in target/sdk-e2e`);
     }
-    if (pid !== oldPid && (await ready())) {
+    if (await ready()) {
       return pid;
     }
     await sleep(100);
