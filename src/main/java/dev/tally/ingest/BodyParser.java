@@ -66,6 +66,56 @@ public final class BodyParser {
     return isNdjson(contentType) ? parseNdjson(body) : parseJson(body);
   }
 
+  /**
+   * Parses an SDK request body: an object whose member {@code batchMember} is an array of events gives an
+   * {@link ParsedBody.Enveloped}; any other body is parsed as {@link #parse} would (one event, an array).
+   *
+   * @throws PayloadTooLargeException when the batch holds more than the configured number of events
+   */
+  public ParsedBody parseEnvelope(byte[] body, String contentType, String batchMember) {
+    if (isNdjson(contentType)) {
+      return parseNdjson(body);
+    }
+    try (JsonParser parser = factory.createParser(body)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return parseJson(body);
+      }
+      ObjectNode members = nodes.objectNode();
+      Faithfulness membersFaithfulness = new Faithfulness();
+      List<ParsedBody.Element> elements = null;
+      for (JsonToken t = parser.nextToken(); t != JsonToken.END_OBJECT; t = parser.nextToken()) {
+        String name = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if (name.equals(batchMember)) {
+          if (value != JsonToken.START_ARRAY) {
+            return new ParsedBody.Unparseable("the member \"" + batchMember + "\" must be an array of events, but it is a JSON " + kind(value));
+          }
+          if (elements != null) {
+            return new ParsedBody.Unparseable("the member \"" + batchMember + "\" appears twice; which one was meant cannot be told");
+          }
+          elements = new ArrayList<>();
+          for (JsonToken token = parser.nextToken(); token != JsonToken.END_ARRAY; token = parser.nextToken()) {
+            if (elements.size() == maxBatchSize) {
+              throw tooMany();
+            }
+            elements.add(readElement(parser, body, token));
+          }
+        } else if (members.has(name)) {
+          return new ParsedBody.Unparseable("the member \"" + name + "\" appears twice; which one was meant cannot be told");
+        } else {
+          membersFaithfulness.checkText(name);
+          members.set(name, readValue(parser, value, membersFaithfulness, null));
+        }
+      }
+      if (parser.nextToken() != null) {
+        return new ParsedBody.Unparseable("unexpected data after the JSON value");
+      }
+      return elements == null ? parseJson(body) : new ParsedBody.Enveloped(members, membersFaithfulness.safe, elements);
+    } catch (IOException e) {
+      return new ParsedBody.Unparseable("the body is not valid JSON: " + describe(e));
+    }
+  }
+
   /** Parses one stored element again (the recovery job and replays); never a batch. */
   public ParsedBody.Element parseElement(byte[] raw) {
     try (JsonParser parser = factory.createParser(raw)) {

@@ -4,7 +4,6 @@ import dev.tally.inspect.EventQueries;
 import dev.tally.inspect.EventView;
 import dev.tally.platform.BadRequestException;
 import dev.tally.platform.BodyLimitFilter;
-import dev.tally.platform.DatabaseUnavailableException;
 import dev.tally.platform.TallyConfig;
 import dev.tally.security.ApiKeyResource;
 import dev.tally.security.Caller;
@@ -22,7 +21,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.time.Duration;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
@@ -86,20 +84,7 @@ public class EventResource {
     Uni<IngestOutcome> pipeline = decoded instanceof BodyDecoder.Decoded d
         ? ingest.ingest(d.bytes(), contentType, sender.keyId(), sender.boundClientId())
         : ingest.undecodable(bytes, contentType, ((BodyDecoder.Undecodable) decoded).message(), sender.keyId(), sender.boundClientId());
-    Duration deadline = config.ingest().requestDeadline();
-    return detached(pipeline)
-        .ifNoItem().after(deadline).failWith(() -> new DatabaseUnavailableException(
-            "no answer within tally.ingest.request-deadline (" + deadline.toMillis() + " ms); nothing was acknowledged"))
-        .map(EventResource::toResponse);
-  }
-
-  /**
-   * Lets the pipeline run to its end even when nobody waits for the answer any more (the client went away, or
-   * the deadline passed). Cancelling it halfway would only leave raw rows pending until the recovery job runs;
-   * finished, the event is stored and the client's retry is answered duplicate.
-   */
-  private static <T> Uni<T> detached(Uni<T> pipeline) {
-    return Uni.createFrom().emitter(emitter -> pipeline.subscribe().with(emitter::complete, emitter::fail));
+    return Deadline.within(pipeline, config.ingest().requestDeadline()).map(EventResource::toResponse);
   }
 
   @GET

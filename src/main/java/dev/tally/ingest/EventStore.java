@@ -31,9 +31,11 @@ import java.util.Set;
 public class EventStore {
 
   private static final String INSERT_RAW = """
-      INSERT INTO raw_events (client_id, content_type, payload, raw_body, status, reasons, processed_at, key_id)
-      SELECT c, ct, p::jsonb, b, s, r::jsonb, CASE WHEN s = 'pending' THEN NULL ELSE now() END, k
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[]) AS t(c, ct, p, b, s, r, k)
+      INSERT INTO raw_events (client_id, content_type, payload, raw_body, status, reasons, processed_at, key_id, envelope,
+                              refused_at_ingest)
+      SELECT c, ct, p::jsonb, b, s, r::jsonb, CASE WHEN s = 'pending' THEN NULL ELSE now() END, k, e::jsonb, f
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bool[])
+          AS t(c, ct, p, b, s, r, k, e, f)
       RETURNING id""";
 
   private static final String INSERT_EVENTS = """
@@ -85,9 +87,13 @@ public class EventStore {
     String[] statuses = new String[n];
     String[] reasons = new String[n];
     String[] keyIds = new String[n];
+    String[] envelopes = new String[n];
+    Boolean[] refused = new Boolean[n];
     for (int i = 0; i < n; i++) {
       RawRecord r = records.get(i);
       keyIds[i] = r.keyId();
+      envelopes[i] = r.envelopeJson();
+      refused[i] = r.refusedAtIngest();
       clientIds[i] = r.clientId();
       contentTypes[i] = r.contentType();
       payloads[i] = r.payloadJson();
@@ -96,7 +102,7 @@ public class EventStore {
       reasons[i] = r.reasonsJson();
     }
     return pool.preparedQuery(INSERT_RAW)
-        .execute(tuple(clientIds, contentTypes, payloads, bodies, statuses, reasons, keyIds))
+        .execute(tuple(clientIds, contentTypes, payloads, bodies, statuses, reasons, keyIds, envelopes, refused))
         .map(rows -> {
           List<Long> ids = new ArrayList<>(n);
           for (Row row : rows) {

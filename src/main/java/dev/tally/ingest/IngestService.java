@@ -52,56 +52,81 @@ public class IngestService {
     ParsedBody parsed = parser.parse(body, type);
     Sender sender = new Sender(keyId, boundClientId);
     if (parsed instanceof ParsedBody.Unparseable unparseable) {
-      return unparseable(body, type, unparseable.message(), sender);
+      return unparseable(body, type, unparseable.message(), null, sender).map(IngestOutcome.Single::new);
     }
     if (parsed instanceof ParsedBody.Single single) {
-      return process(List.of(single.element()), type, sender).map(results -> new IngestOutcome.Single(results.get(0)));
+      return process(List.of(Incoming.of(single.element())), type, sender).map(results -> new IngestOutcome.Single(results.get(0)));
     }
-    List<ParsedBody.Element> elements = ((ParsedBody.Batch) parsed).elements();
-    return process(elements, type, sender).map(results -> {
-      List<EventResult> indexed = new ArrayList<>(results.size());
-      for (int i = 0; i < results.size(); i++) {
-        indexed.add(results.get(i).at(i));
-      }
-      return new IngestOutcome.Batch(BatchResult.of(indexed));
-    });
+    List<Incoming> elements = ((ParsedBody.Batch) parsed).elements().stream().map(Incoming::of).toList();
+    return process(elements, type, sender).map(results -> new IngestOutcome.Batch(indexed(results)));
+  }
+
+  /**
+   * Events an SDK endpoint unpacked from its envelope: one raw row each (with the envelope recorded), through
+   * the same pipeline as a batch sent to POST /events, answered as a batch.
+   */
+  public Uni<BatchResult> ingestAll(List<Incoming> incoming, String contentType, String keyId, String boundClientId) {
+    return process(incoming, bounded(contentType), new Sender(keyId, boundClientId)).map(IngestService::indexed);
+  }
+
+  private static BatchResult indexed(List<EventResult> results) {
+    List<EventResult> indexed = new ArrayList<>(results.size());
+    for (int i = 0; i < results.size(); i++) {
+      indexed.add(results.get(i).at(i));
+    }
+    return BatchResult.of(indexed);
   }
 
   private record Sender(String keyId, String boundClientId) {}
 
   /**
    * One element on its way: the event as normalization sees it (with the key's clientId filled in), the
-   * clientId its raw row is filed under, and a rejection decided before normalization (client_mismatch).
+   * clientId its raw row is filed under, and a rejection decided before normalization (client_mismatch, an SDK
+   * call that is not an event), which no mapping can change.
    */
-  private record Prepared(ParsedBody.Element element, ParsedEvent event, String clientId, Normalization.Rejected refused) {}
+  private record Prepared(Incoming incoming, ParsedEvent event, String clientId, Normalization.Rejected refused) {
+
+    ParsedBody.Element element() {
+      return incoming.element();
+    }
+  }
 
   /**
    * A body that cannot even be decoded (a broken gzip stream, an unsupported Content-Encoding): kept raw,
    * exactly as received, and answered unparseable.
    */
   public Uni<IngestOutcome> undecodable(byte[] body, String contentType, String message, String keyId, String boundClientId) {
-    return unparseable(body, bounded(contentType), message, new Sender(keyId, boundClientId));
+    return unparseable(body, bounded(contentType), message, null, new Sender(keyId, boundClientId)).map(IngestOutcome.Single::new);
+  }
+
+  /**
+   * A whole request body that holds no event to unpack (not JSON, not decodable, an SDK envelope without its
+   * batch): kept raw as received, with the SDK envelope's description when there is one, and answered unparseable.
+   */
+  public Uni<EventResult> unparseable(byte[] body, String contentType, String message, String envelopeJson, String keyId,
+      String boundClientId) {
+    return unparseable(body, bounded(contentType), message, envelopeJson, new Sender(keyId, boundClientId));
   }
 
   private static String bounded(String contentType) {
     return contentType == null ? null : contentType.substring(0, Math.min(contentType.length(), MAX_CONTENT_TYPE_LENGTH));
   }
 
-  private Uni<IngestOutcome> unparseable(byte[] body, String type, String message, Sender sender) {
-    RawRecord raw = new RawRecord(sender.boundClientId(), type, null, body, EventResult.UNPARSEABLE, unparseableReasons(message), sender.keyId());
+  private Uni<EventResult> unparseable(byte[] body, String type, String message, String envelopeJson, Sender sender) {
+    RawRecord raw = new RawRecord(sender.boundClientId(), type, null, body, EventResult.UNPARSEABLE, unparseableReasons(message),
+        sender.keyId(), envelopeJson, false);
     return store.insertRaw(List.of(raw))
         .map(ids -> EventResult.unparseable(ids.get(0), message))
-        .invoke(result -> count(List.of(result)))
-        .map(IngestOutcome.Single::new);
+        .invoke(result -> count(List.of(result)));
   }
 
-  private Uni<List<EventResult>> process(List<ParsedBody.Element> elements, String contentType, Sender sender) {
+  private Uni<List<EventResult>> process(List<Incoming> elements, String contentType, Sender sender) {
     if (elements.isEmpty()) {
       return Uni.createFrom().item(List.of());
     }
     List<Prepared> prepared = new ArrayList<>(elements.size());
     List<RawRecord> records = new ArrayList<>(elements.size());
-    for (ParsedBody.Element element : elements) {
+    for (Incoming element : elements) {
       Prepared p = prepare(element, sender.boundClientId());
       prepared.add(p);
       records.add(toRaw(p, contentType, sender.keyId()));
@@ -109,23 +134,27 @@ public class IngestService {
     return store.insertRaw(records).flatMap(rawIds -> normalizeAndSettle(prepared, rawIds));
   }
 
-  private static Prepared prepare(ParsedBody.Element element, String bound) {
+  private static Prepared prepare(Incoming incoming, String bound) {
+    ParsedBody.Element element = incoming.element();
     if (!element.parsed()) {
-      return new Prepared(element, null, bound, null);
+      return new Prepared(incoming, null, bound, null);
     }
+    List<FieldError> refusal = new ArrayList<>(incoming.refusal());
+    ParsedEvent event = element.event();
+    String clientId = bound;
     if (bound == null) {
-      return new Prepared(element, element.event(), Normalizer.clientIdOf(element.event()), null);
+      clientId = Normalizer.clientIdOf(event);
+    } else {
+      event = Normalizer.withDefaultClientId(event, bound);
+      String named = Normalizer.clientIdOf(event);
+      if (event.json().isObject() && !bound.equals(named)) {
+        // Filed under the key's client, not the one it names: a key must not plant rows in another client's listing.
+        refusal.add(0, new FieldError("clientId", FieldError.CLIENT_MISMATCH, "the event names client "
+            + (named == null ? "(none that can be read)" : quote(named)) + " but the API key is bound to client " + quote(bound)
+            + "; it is kept raw and not counted"));
+      }
     }
-    ParsedEvent event = Normalizer.withDefaultClientId(element.event(), bound);
-    String named = Normalizer.clientIdOf(event);
-    if (event.json().isObject() && !bound.equals(named)) {
-      // Filed under the key's client, not the one it names: a key must not plant rows in another client's listing.
-      String message = "the event names client " + (named == null ? "(none that can be read)" : quote(named))
-          + " but the API key is bound to client " + quote(bound) + "; it is kept raw and not counted";
-      return new Prepared(element, event, bound,
-          new Normalization.Rejected(List.of(new FieldError("clientId", FieldError.CLIENT_MISMATCH, message)), 0));
-    }
-    return new Prepared(element, event, bound, null);
+    return new Prepared(incoming, event, clientId, refusal.isEmpty() ? null : new Normalization.Rejected(refusal, 0));
   }
 
   private Uni<List<EventResult>> normalizeAndSettle(List<Prepared> prepared, List<Long> rawIds) {
@@ -194,16 +223,20 @@ public class IngestService {
 
   private RawRecord toRaw(Prepared p, String contentType, String keyId) {
     ParsedBody.Element element = p.element();
+    String envelope = p.incoming().envelopeJson();
     if (!element.parsed()) {
-      return new RawRecord(p.clientId(), contentType, null, element.raw(), EventResult.UNPARSEABLE, unparseableReasons(element.error()), keyId);
+      return new RawRecord(p.clientId(), contentType, null, element.raw(), EventResult.UNPARSEABLE, unparseableReasons(element.error()),
+          keyId, envelope, false);
     }
-    // A refused element is final at once: a recovery run, which knows no key, must never normalize it.
-    String status = p.refused() == null ? "pending" : EventResult.REJECTED;
-    String reasons = p.refused() == null ? null : store.toJson(p.refused().errors());
+    // A refused element is final at once: a recovery run, which knows no key, must never normalize it, nor a replay.
+    boolean refused = p.refused() != null;
+    String status = refused ? EventResult.REJECTED : "pending";
+    String reasons = refused ? store.toJson(p.refused().errors()) : null;
     if (element.jsonbSafe()) {
-      return new RawRecord(p.clientId(), contentType, new String(element.raw(), StandardCharsets.UTF_8), null, status, reasons, keyId);
+      return new RawRecord(p.clientId(), contentType, new String(element.raw(), StandardCharsets.UTF_8), null, status, reasons, keyId,
+          envelope, refused);
     }
-    return new RawRecord(p.clientId(), contentType, null, element.raw(), status, reasons, keyId);
+    return new RawRecord(p.clientId(), contentType, null, element.raw(), status, reasons, keyId, envelope, refused);
   }
 
   private String unparseableReasons(String message) {

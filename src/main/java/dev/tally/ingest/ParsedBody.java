@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tally.normalize.ParsedEvent;
 import java.util.List;
 
@@ -18,6 +19,17 @@ public sealed interface ParsedBody {
   }
 
   /**
+   * An object carrying a batch of events in one member ({@code {"batch": [...], "sentAt": ...}}, the analytics
+   * SDKs' envelope): the batch's elements, each with its exact bytes, and the envelope's other members;
+   * {@code membersJsonbSafe} tells whether jsonb can hold those members faithfully.
+   */
+  record Enveloped(ObjectNode members, boolean membersJsonbSafe, List<Element> elements) implements ParsedBody {
+    public Enveloped {
+      elements = List.copyOf(elements);
+    }
+  }
+
+  /**
    * One event's worth of the body. {@code event} is null when this element (an NDJSON line) is not JSON;
    * {@code error} then says why. {@code raw} is the element's exact bytes; {@code jsonbSafe} tells whether
    * PostgreSQL's jsonb can hold it faithfully (no NUL, no duplicate keys, no unpaired surrogates, numbers in
@@ -25,7 +37,7 @@ public sealed interface ParsedBody {
    */
   record Element(ParsedEvent event, String error, byte[] raw, boolean jsonbSafe) {
 
-    static Element unparseable(String error, byte[] raw) {
+    public static Element unparseable(String error, byte[] raw) {
       return new Element(null, error, raw, false);
     }
 

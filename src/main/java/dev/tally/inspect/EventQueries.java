@@ -28,7 +28,7 @@ public class EventQueries {
 
   private static final String RAW_COLUMNS = """
       SELECT id, received_at, client_id, content_type, status, payload::text, raw_body, reasons::text,
-             fingerprint, mapping_version, processed_at
+             fingerprint, mapping_version, processed_at, envelope::text, refused_at_ingest
         FROM raw_events""";
 
   @Inject Pool pool;
@@ -111,6 +111,8 @@ public class EventQueries {
         row.getString("reasons"),
         row.getString("fingerprint"),
         row.getInteger("mapping_version"),
-        processedAt == null ? null : processedAt.toInstant());
+        processedAt == null ? null : processedAt.toInstant(),
+        row.getString("envelope"),
+        row.getBoolean("refused_at_ingest") ? Boolean.TRUE : null);
   }
 }

@@ -28,20 +28,29 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 @Produces(MediaType.APPLICATION_JSON)
 public class MappingResource {
 
-
   @Inject MappingService mappings;
 
   @PUT
   @Consumes(MediaType.APPLICATION_JSON)
   @Operation(summary = "Store a new mapping version",
       description = "Validates the whole definition first; an invalid one is answered 400 naming every problem and nothing is stored. "
-          + "A definition identical to the current version creates no new version (200).")
-  @RequestBody(content = @Content(examples = @ExampleObject(name = "legacy shop", value = MappingExamples.DEFINITION)))
+          + "A definition identical to the current version creates no new version (200). "
+          + "\"preset\" (see GET /mapping-presets) starts from an SDK's field names; the body's own parts are applied "
+          + "over it (fields per field, null removes a part) and fields.amount is required. What is stored is the "
+          + "expanded, ordinary definition.")
+  @RequestBody(content = @Content(examples = {
+      @ExampleObject(name = "legacy shop", value = MappingExamples.DEFINITION),
+      @ExampleObject(name = "segment preset", value = MappingExamples.PRESET_DEFINITION)}))
   @APIResponse(responseCode = "201", description = "New version stored",
-      content = @Content(examples = @ExampleObject(name = "created", value = MappingExamples.VERSION)))
+      content = @Content(examples = {
+          @ExampleObject(name = "created", value = MappingExamples.VERSION),
+          @ExampleObject(name = "created from a preset", value = MappingExamples.PRESET_VERSION)}))
   @APIResponse(responseCode = "200", description = "Identical to the current version; nothing new stored")
   @APIResponse(responseCode = "400", description = "Invalid definition (problem+json with every error)",
-      content = @Content(examples = @ExampleObject(name = "invalid", value = MappingExamples.INVALID)))
+      content = @Content(examples = {
+          @ExampleObject(name = "invalid", value = MappingExamples.INVALID),
+          @ExampleObject(name = "preset without amount", value = MappingExamples.PRESET_WITHOUT_AMOUNT),
+          @ExampleObject(name = "unknown preset", value = MappingExamples.UNKNOWN_PRESET)}))
   public Uni<Response> put(@PathParam("clientId") String clientId, JsonNode definition) {
     validClientId(clientId);
     return mappings.save(clientId, definition)

@@ -12,8 +12,10 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * Validates a mapping definition once, when it is saved, and names every problem: unknown properties and
- * canonical fields, JSON Pointer syntax (RFC 6901), timestamp formats, IANA zones and amount scales. Pure.
+ * Validates a mapping definition once, when it is saved, and names every problem: unknown presets and
+ * properties, canonical fields, JSON Pointer syntax (RFC 6901), timestamp formats, IANA zones and amount
+ * scales. A preset is expanded first ({@link MappingPresets}), so what comes out is always an ordinary
+ * definition. Pure.
  */
 public final class MappingValidator {
 
@@ -41,7 +43,11 @@ public final class MappingValidator {
   private MappingValidator() {}
 
   public static Result validate(JsonNode body) {
-    List<FieldError> errors = new ArrayList<>();
+    MappingPresets.Expansion expansion = MappingPresets.expand(body);
+    return validateExpanded(expansion.definition(), new ArrayList<>(expansion.errors()));
+  }
+
+  private static Result validateExpanded(JsonNode body, List<FieldError> errors) {
     if (body == null || !body.isObject()) {
       errors.add(error(null, "not_an_object", "a mapping definition is a JSON object"));
       return new Invalid(errors);
@@ -49,7 +55,8 @@ public final class MappingValidator {
     for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!PROPERTIES.contains(name)) {
-        errors.add(error(name, "unknown_property", "unknown property " + quote(name) + "; expected " + String.join(", ", sorted(PROPERTIES))));
+        errors.add(error(name, "unknown_property", "unknown property " + quote(name) + "; expected " + String.join(", ", sorted(PROPERTIES))
+            + " or " + MappingPresets.PRESET));
       }
     }
     TreeMap<String, String> fields = fields(body.get("fields"), errors);

@@ -8,12 +8,15 @@ import dev.tally.inspect.EventView;
 import dev.tally.inspect.RawEventPage;
 import dev.tally.inspect.RawEventView;
 import dev.tally.mapping.MappingDefinition;
+import dev.tally.mapping.MappingPreset;
+import dev.tally.mapping.MappingPresetList;
 import dev.tally.mapping.MappingVersion;
 import dev.tally.mapping.MappingVersions;
 import dev.tally.normalize.CanonicalEvent;
 import dev.tally.normalize.FieldError;
 import dev.tally.replay.ReplayRequest;
 import dev.tally.replay.ReplayView;
+import dev.tally.sdk.SdkReply;
 import dev.tally.security.ApiKey;
 import dev.tally.security.ApiKeyList;
 import dev.tally.security.CreatedKey;
@@ -40,6 +43,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
     FieldError.class,
     KeyRequest.class,
     MappingDefinition.class,
+    MappingPreset.class,
+    MappingPresetList.class,
     MappingVersion.class,
     MappingVersions.class,
     Problem.class,
@@ -47,6 +52,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
     RawEventView.class,
     ReplayRequest.class,
     ReplayView.class,
+    SdkReply.class,
 })
 public final class NativeReflection {
 

@@ -26,8 +26,10 @@ public class ReplayRepository {
 
   private static final String UNIQUE_VIOLATION = "23505";
 
+  // Rows refused at ingest (client_mismatch, SDK calls that are not events) are out of scope: no mapping can
+  // change why they were refused, and renormalizing one could accept an event its key was not allowed to send.
   private static final String SCOPE = """
-      client_id = $1 AND status = ANY($2)
+      client_id = $1 AND status = ANY($2) AND NOT refused_at_ingest
       AND ($3::timestamptz IS NULL OR received_at >= $3) AND ($4::timestamptz IS NULL OR received_at < $4)""";
 
   private static final String CREATE = "WITH scope AS (SELECT count(*) AS total, coalesce(max(id), 0) AS max_raw_id"

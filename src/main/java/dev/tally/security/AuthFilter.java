@@ -1,6 +1,5 @@
 package dev.tally.security;
 
-import dev.tally.platform.Problem;
 import dev.tally.platform.TallyConfig;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.inject.Instance;
@@ -9,6 +8,8 @@ import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
@@ -16,16 +17,22 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * Authenticates, authorizes and rate-limits every request before anything else happens to it: before the
  * body limit check and before a byte of the body is read, so a refused request stores nothing. The
  * management port (health, metrics, OpenAPI) is a separate server this filter never sees.
+ *
+ * <p>A key is taken from {@code Authorization: Bearer}, {@code X-Api-Key} or {@code Authorization: Basic} (the
+ * key as user name, which is how the Segment and RudderStack SDKs send their write key). The SDK routes alone
+ * may come without one in the headers: PostHog's SDK (and Segment's browser library) put the key in the body,
+ * so those requests are authenticated by the SDK endpoint once it has read the body, before anything is stored.
  */
 public class AuthFilter {
 
   static final String API_KEY_HEADER = "X-Api-Key";
+  static final String CHALLENGE = "Bearer realm=\"tally\"";
   private static final String BEARER = "bearer ";
+  private static final String BASIC = "basic ";
 
   // Filters are created at static init, before runtime configuration exists: look beans up lazily.
   @Inject Instance<TallyConfig> config;
-  @Inject Instance<ApiKeyService> keys;
-  @Inject Instance<RateLimiter> limiter;
+  @Inject Instance<Authenticator> authenticator;
   @Inject Instance<CurrentCaller> current;
 
   @ServerRequestFilter(preMatching = true, priority = Priorities.AUTHENTICATION)
@@ -34,37 +41,25 @@ public class AuthFilter {
       current.get().set(Caller.UNRESTRICTED);
       return Uni.createFrom().nullItem();
     }
+    String method = request.getMethod();
+    String path = request.getUriInfo().getPath();
     String secret = presented(request);
     if (secret == null) {
-      return Uni.createFrom().item(unauthorized(
-          "an API key is required: send Authorization: Bearer <key> or X-Api-Key: <key>; nothing was stored"));
+      if (Access.mayCarryKeyInBody(method, path)) {
+        return Uni.createFrom().nullItem();
+      }
+      return Uni.createFrom().item(Authenticator.unauthorized(
+          "an API key is required: send Authorization: Bearer <key> or X-Api-Key: <key>; nothing was stored", CHALLENGE));
     }
-    CurrentCaller holder = current.get();
-    return keys.get().find(secret).map(found -> {
-      if (found.isEmpty() || found.get().revoked()) {
-        return unauthorized("the API key is unknown or revoked; nothing was stored");
-      }
-      ApiKey key = found.get();
-      Caller caller = key.caller();
-      List<String> clientIds = request.getUriInfo().getQueryParameters().getOrDefault("clientId", List.of());
-      String denied = Access.deny(caller, request.getMethod(), request.getUriInfo().getPath(), clientIds);
-      if (denied != null) {
-        return Problem.of(Response.Status.FORBIDDEN, denied + " (key " + key.id() + "); nothing was stored").toResponse();
-      }
-      long retryAfter = limiter.get().acquire(key);
-      if (retryAfter > 0) {
-        return Response.fromResponse(Problem.of(Response.Status.TOO_MANY_REQUESTS,
-                    "key " + key.id() + " is over its rate limit on this replica; retry after " + retryAfter + " s; nothing was stored")
-                .toResponse())
-            .header("Retry-After", retryAfter)
-            .build();
-      }
-      holder.set(caller);
-      return null;
-    });
+    List<String> clientIds = request.getUriInfo().getQueryParameters().getOrDefault("clientId", List.of());
+    String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+    // A client that sent Basic credentials (an SDK's write key) is answered in its own scheme.
+    String challenge = authorization != null && authorization.regionMatches(true, 0, BASIC, 0, BASIC.length())
+        ? "Basic realm=\"tally\"" : CHALLENGE;
+    return authenticator.get().authenticate(secret, method, path, clientIds, challenge).map(Authenticator.Outcome::refusal);
   }
 
-  /** The key from Authorization: Bearer, else X-Api-Key; null when neither carries one. */
+  /** The key from Authorization (Bearer, or Basic's user name), else X-Api-Key; null when none carries one. */
   static String presented(ContainerRequestContext request) {
     String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
     if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
@@ -73,13 +68,28 @@ public class AuthFilter {
         return key;
       }
     }
+    if (authorization != null && authorization.regionMatches(true, 0, BASIC, 0, BASIC.length())) {
+      String key = basicUser(authorization.substring(BASIC.length()).strip());
+      if (key != null) {
+        return key;
+      }
+    }
     String header = request.getHeaderString(API_KEY_HEADER);
     return header == null || header.isBlank() ? null : header.strip();
   }
 
-  private static Response unauthorized(String detail) {
-    return Response.fromResponse(Problem.of(Response.Status.UNAUTHORIZED, detail).toResponse())
-        .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"tally\"")
-        .build();
+  /** RFC 7617 credentials: the user name is the key; a client that puts it in the password alone is understood too. */
+  static String basicUser(String credentials) {
+    String decoded;
+    try {
+      decoded = new String(Base64.getDecoder().decode(credentials), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException notBase64) {
+      return null;
+    }
+    int colon = decoded.indexOf(':');
+    String user = colon < 0 ? decoded : decoded.substring(0, colon);
+    String password = colon < 0 ? "" : decoded.substring(colon + 1);
+    String key = user.isBlank() ? password.strip() : user.strip();
+    return key.isEmpty() ? null : key;
   }
 }

@@ -12,6 +12,11 @@ public class CurrentCaller {
     this.caller = caller;
   }
 
+  /** False only on the SDK routes before the endpoint has read the key from the body. */
+  public boolean authenticated() {
+    return caller != null;
+  }
+
   public Caller get() {
     if (caller == null) {
       // Every API route passes AuthFilter first; reaching here without a caller is a wiring bug, not a guest.

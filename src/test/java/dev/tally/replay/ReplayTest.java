@@ -6,6 +6,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.tally.security.Keys;
 import dev.tally.support.AdminKey;
 import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusTest;
@@ -46,6 +47,28 @@ class ReplayTest {
     JsonPath done = LegacyClientOnboardingTest.replay(client);
     assertThat(done.getString("state")).isEqualTo("succeeded");
     assertThat(done.getLong("total")).isZero();
+  }
+
+  @Test
+  void rowsRefusedAtIngestAreOutOfEveryReplaysScope() {
+    String mine = newClientId("keyowner");
+    String other = newClientId("victim");
+    String ingestKey = Keys.ingestKey(mine);
+    // Refused at ingest: the event names another client than the key's; filed, rejected, under the key's client.
+    given().header("Authorization", "Bearer " + ingestKey).contentType(ContentType.JSON)
+        .body(event(other, "m", "1", "2024-01-01T00:00:00Z")).post("/events")
+        .then().statusCode(422).body("errors[0].code", equalTo("client_mismatch"));
+    // An ordinary rejection of the same client, which a replay does take.
+    given().header("Authorization", "Bearer " + ingestKey).contentType(ContentType.JSON)
+        .body("{\"metric\":\"m\",\"amount\":1}").post("/events").then().statusCode(422);
+
+    JsonPath replay = LegacyClientOnboardingTest.replay(mine);
+
+    assertThat(replay.getLong("total")).isEqualTo(1);
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", other))
+        .as("a replay of the key owner's rows must not accept an event the key was not allowed to send").isZero();
+    assertThat(TestDb.one("SELECT status, refused_at_ingest FROM raw_events WHERE client_id = ? AND payload->>'clientId' = ?", mine, other))
+        .containsEntry("status", "rejected").containsEntry("refused_at_ingest", true);
   }
 
   @Test

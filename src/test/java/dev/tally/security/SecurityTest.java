@@ -125,6 +125,14 @@ class SecurityTest {
     as(read).post("/aggregates/refresh").then().statusCode(403);
     as(read).get("/keys").then().statusCode(403);
     as(read).contentType(ContentType.JSON).body("{\"clientId\":\"" + mine + "\"}").post("/replays").then().statusCode(403);
+    // every role: the mapping presets (static documentation of Tally), read only; never without a key
+    as(ingest).get("/mapping-presets").then().statusCode(200).body("items.name", hasItem("segment"));
+    as(ingest).get("/mapping-presets/segment").then().statusCode(200);
+    as(read).get("/mapping-presets/posthog").then().statusCode(200);
+    as(read).get("/mapping-presets/mixpanel").then().statusCode(404);
+    as(ingest).contentType(ContentType.JSON).body("{}").post("/mapping-presets").then().statusCode(403);
+    as(read).get("/mapping-presets/segment/extra").then().statusCode(403);
+    anonymous().get("/mapping-presets").then().statusCode(401);
     // admin: everything
     given().get("/keys").then().statusCode(200);
     given().get("/raw-events?clientId=" + other).then().statusCode(200);

@@ -1,0 +1,47 @@
+package dev.tally.mapping;
+
+import dev.tally.platform.NotFoundException;
+import dev.tally.security.ApiKeyResource;
+import io.smallrye.common.annotation.NonBlocking;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+
+/** Mapping presets for analytics SDK wire formats: static, the same on every replica, readable with any key. */
+@SecurityRequirement(name = ApiKeyResource.BEARER)
+@SecurityRequirement(name = ApiKeyResource.HEADER)
+@Path("/mapping-presets")
+@Produces(MediaType.APPLICATION_JSON)
+public class MappingPresetResource {
+
+  @GET
+  @NonBlocking
+  @Operation(summary = "The mapping presets",
+      description = "Each preset's base definition, without an amount: a PUT /clients/{clientId}/mapping naming the preset "
+          + "must give fields.amount. Any API key may read them (ingest, read, admin).")
+  @APIResponse(responseCode = "200",
+      content = @Content(examples = @ExampleObject(name = "presets", value = MappingExamples.PRESETS)))
+  public MappingPresetList all() {
+    return new MappingPresetList(MappingPresets.all());
+  }
+
+  @GET
+  @Path("/{name}")
+  @NonBlocking
+  @Operation(summary = "One mapping preset", description = "Any API key may read it (ingest, read, admin).")
+  @APIResponse(responseCode = "200",
+      content = @Content(examples = @ExampleObject(name = "segment", value = MappingExamples.PRESET)))
+  @APIResponse(responseCode = "404", description = "No preset of that name (problem+json naming the known ones)")
+  public MappingPreset one(@PathParam("name") String name) {
+    return MappingPresets.named(name).orElseThrow(() -> new NotFoundException(
+        "no mapping preset is named " + (name.length() > 64 ? name.substring(0, 64) + "…" : name)
+            + "; known presets: " + String.join(", ", MappingPresets.names())));
+  }
+}

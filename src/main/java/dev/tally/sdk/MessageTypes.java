@@ -1,0 +1,78 @@
+package dev.tally.sdk;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tally.normalize.FieldError;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Which SDK messages are events to count. Only a Segment/RudderStack {@code track} and a PostHog capture of a
+ * named event carry a metric; identify, page, screen, group, alias and PostHog's own {@code $}-prefixed events
+ * ($identify, $create_alias, $groupidentify, $pageview, $feature_flag_called, ...) describe users, not
+ * measurements. They are stored raw and refused at ingest with {@link #UNSUPPORTED_MESSAGE_TYPE}: no mapping
+ * makes them countable, so replays leave them alone. Pure.
+ */
+public final class MessageTypes {
+
+  public static final String UNSUPPORTED_MESSAGE_TYPE = "unsupported_message_type";
+
+  private MessageTypes() {}
+
+  /**
+   * The reasons a message is not an event to count (empty when it is one). {@code impliedType} is what a
+   * single-call route says (/v1/identify: identify), null for batch routes. Non-objects are left to
+   * normalization, which rejects them as not_an_object.
+   */
+  public static List<FieldError> refusal(Protocol protocol, JsonNode message, String impliedType) {
+    if (!message.isObject()) {
+      return List.of();
+    }
+    return protocol == Protocol.POSTHOG ? posthog(message) : segment(message, impliedType);
+  }
+
+  private static List<FieldError> segment(JsonNode message, String impliedType) {
+    JsonNode typeNode = message.get("type");
+    if (typeNode != null && !typeNode.isTextual()) {
+      return refuse("the message's type must be a string such as \"track\", but it is " + abbreviate(typeNode.toString()));
+    }
+    String type = typeNode == null ? impliedType : typeNode.asText().strip().toLowerCase(Locale.ROOT);
+    if (type == null) {
+      return refuse("the message has no type; only \"track\" messages are counted");
+    }
+    if (impliedType != null && !impliedType.equals(type)) {
+      return refuse("the message says type " + quote(typeNode.asText()) + " but was sent to the " + impliedType
+          + " endpoint; which one was meant cannot be told");
+    }
+    if (!type.equals("track")) {
+      return refuse("a " + quote(type) + " message describes a user or a page, not a measurement: only \"track\" messages"
+          + " are counted; it is kept raw");
+    }
+    return List.of();
+  }
+
+  private static List<FieldError> posthog(JsonNode message) {
+    JsonNode type = message.get("type");
+    if (type != null && !(type.isTextual() && type.asText().equals("capture"))) {
+      return refuse("a PostHog " + abbreviate(type.toString()) + " call is not a captured event; only captures are counted;"
+          + " it is kept raw");
+    }
+    JsonNode event = message.get("event");
+    if (event != null && event.isTextual() && event.asText().startsWith("$")) {
+      return refuse("PostHog's own event " + quote(event.asText()) + " describes a person, group or session, not a"
+          + " measurement: events whose name starts with \"$\" are not counted; it is kept raw");
+    }
+    return List.of();
+  }
+
+  private static List<FieldError> refuse(String message) {
+    return List.of(new FieldError("type", UNSUPPORTED_MESSAGE_TYPE, message));
+  }
+
+  private static String quote(String text) {
+    return "\"" + abbreviate(text) + "\"";
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() > 64 ? text.substring(0, 64) + "…" : text;
+  }
+}

@@ -1,0 +1,133 @@
+package dev.tally.sdk;
+
+import dev.tally.ingest.BodyDecoder;
+import dev.tally.ingest.BodyParser;
+import dev.tally.ingest.Deadline;
+import dev.tally.ingest.IngestService;
+import dev.tally.ingest.ParsedBody;
+import dev.tally.platform.BodyLimitFilter;
+import dev.tally.platform.Problem;
+import dev.tally.platform.TallyConfig;
+import dev.tally.security.Authenticator;
+import dev.tally.security.Caller;
+import dev.tally.security.CurrentCaller;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+
+/**
+ * One SDK request through Tally: decode (Content-Encoding, with the size limit on the decoded bytes), parse the
+ * envelope, find the key, authenticate it when the headers did not, then every message through the same
+ * raw-first pipeline as POST /events. Nothing is stored for a request that is not authenticated.
+ */
+@ApplicationScoped
+public class SdkIngest {
+
+  private static final String BASIC_CHALLENGE = "Basic realm=\"tally\"";
+
+  @Inject IngestService ingest;
+  @Inject BodyParser parser;
+  @Inject TallyConfig config;
+  @Inject CurrentCaller current;
+  @Inject Authenticator authenticator;
+
+  /** The request's parts an SDK route hands over; {@code compression} is PostHog's query parameter (gzip-js). */
+  public record Call(Protocol protocol, String path, String contentType, String contentEncoding, String compression, byte[] body) {}
+
+  public Uni<Response> handle(Call call) {
+    byte[] bytes = call.body() == null ? new byte[0] : call.body();
+    int limit = config.ingest().maxBodyBytes();
+    if (bytes.length > limit) {
+      return Uni.createFrom().item(BodyLimitFilter.tooLarge(bytes.length, limit));
+    }
+    BodyDecoder.Result decoded = BodyDecoder.decode(bytes, encoding(call), limit);
+    if (decoded instanceof BodyDecoder.TooLarge) {
+      return Uni.createFrom().item(BodyLimitFilter.tooLargeDecoded(limit));
+    }
+    String route = route(call.path());
+    if (decoded instanceof BodyDecoder.Undecodable undecodable) {
+      Unpacker.Result nothing = Unpacker.unpack(call.protocol(), call.path(), route,
+          new ParsedBody.Unparseable(undecodable.message()));
+      return authenticated(call, null).flatMap(caller -> caller.refusal() != null
+          ? Uni.createFrom().item(caller.refusal())
+          : unreadable(call, bytes, (Unpacker.Unreadable) nothing, caller.caller()));
+    }
+    byte[] json = ((BodyDecoder.Decoded) decoded).bytes();
+    Unpacker.Result unpacked = Unpacker.unpack(call.protocol(), call.path(), route,
+        parser.parseEnvelope(json, call.contentType(), Protocol.BATCH_MEMBER));
+    if (unpacked instanceof Unpacker.MixedKeys mixed) {
+      return Uni.createFrom().item(Authenticator.unauthorized(mixed.message() + "; nothing was stored", challenge(call)));
+    }
+    String bodyKey = unpacked instanceof Unpacker.Unpacked u ? u.key() : null;
+    return authenticated(call, bodyKey).flatMap(outcome -> {
+      if (outcome.refusal() != null) {
+        return Uni.createFrom().item(outcome.refusal());
+      }
+      if (unpacked instanceof Unpacker.Unreadable unreadable) {
+        return unreadable(call, json, unreadable, outcome.caller());
+      }
+      Caller caller = outcome.caller();
+      Unpacker.Unpacked messages = (Unpacker.Unpacked) unpacked;
+      return Deadline.within(ingest.ingestAll(messages.incoming(), call.contentType(), caller.keyId(), caller.boundClientId()),
+              config.ingest().requestDeadline())
+          .map(result -> Response.ok(SdkReply.of(call.protocol(), result), MediaType.APPLICATION_JSON).build());
+    });
+  }
+
+  /**
+   * The caller: the one AuthFilter found in the headers, else the key found in the body. SDK events have no
+   * clientId of their own, so only a key bound to one client (an ingest key) may send them.
+   */
+  private Uni<Authenticator.Outcome> authenticated(Call call, String bodyKey) {
+    Uni<Authenticator.Outcome> outcome;
+    if (current.authenticated()) {
+      outcome = Uni.createFrom().item(new Authenticator.Outcome(current.get(), null));
+    } else if (bodyKey == null) {
+      outcome = Uni.createFrom().item(new Authenticator.Outcome(null, Authenticator.unauthorized(
+          "an API key is required: " + howToSendKey(call.protocol()) + "; nothing was stored", challenge(call))));
+    } else {
+      outcome = authenticator.authenticate(bodyKey, "POST", call.path(), List.of(), challenge(call));
+    }
+    return outcome.map(o -> {
+      if (o.refusal() != null || o.caller().boundClientId() != null) {
+        return o;
+      }
+      String detail = config.security().enabled()
+          ? "the SDK routes take the clientId from the key: use an ingest key bound to one client (POST /keys"
+              + " {\"role\":\"ingest\",\"clientIds\":[\"...\"]}) as the SDK's write key; nothing was stored"
+          : "the SDK routes take the clientId from an ingest key, and tally.security.enabled=false has none; nothing was stored";
+      return new Authenticator.Outcome(null, Problem.of(Response.Status.FORBIDDEN, detail).toResponse());
+    });
+  }
+
+  private Uni<Response> unreadable(Call call, byte[] body, Unpacker.Unreadable unreadable, Caller caller) {
+    return Deadline.within(ingest.unparseable(body, call.contentType(), unreadable.message(), unreadable.envelopeJson(),
+                caller.keyId(), caller.boundClientId()), config.ingest().requestDeadline())
+        .map(result -> Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON).entity(result).build());
+  }
+
+  private static String howToSendKey(Protocol protocol) {
+    return protocol == Protocol.POSTHOG
+        ? "send it as api_key in the body (the PostHog SDK's project API key), or in Authorization: Bearer"
+        : "send it as the write key (HTTP Basic user name, or writeKey in the body), or in Authorization: Bearer";
+  }
+
+  private static String challenge(Call call) {
+    return call.protocol() == Protocol.SEGMENT ? BASIC_CHALLENGE : "Bearer realm=\"tally\"";
+  }
+
+  /** posthog-js marks gzip with ?compression=gzip-js instead of Content-Encoding. */
+  private static String encoding(Call call) {
+    if ("gzip-js".equalsIgnoreCase(call.compression()) && (call.contentEncoding() == null || call.contentEncoding().isBlank())) {
+      return "gzip";
+    }
+    return call.contentEncoding();
+  }
+
+  static String route(String path) {
+    return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+  }
+}

@@ -1,0 +1,77 @@
+package dev.tally.sdk;
+
+import dev.tally.security.ApiKeyResource;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * Segment's HTTP tracking API, which RudderStack's SDKs speak too: point {@code @segment/analytics-node}'s
+ * {@code host} or {@code @rudderstack/rudder-sdk-node}'s {@code dataPlaneUrl} at Tally and use a Tally ingest key
+ * as the write key. Every message is one raw row; track messages are normalized through the client's mapping
+ * (see the segment and rudderstack presets), the others are kept raw and refused.
+ */
+@Tag(name = "SDK: Segment and RudderStack")
+@SecurityRequirement(name = ApiKeyResource.BEARER)
+@Path("/v1")
+@Consumes(MediaType.WILDCARD)
+@Produces(MediaType.APPLICATION_JSON)
+public class SegmentResource {
+
+  @Inject SdkIngest sdk;
+
+  @POST
+  @Path("/batch")
+  @Operation(summary = "A batch of Segment/RudderStack messages",
+      description = "{\"batch\":[...],\"sentAt\",\"context\",\"writeKey\"}; the key as HTTP Basic user name or writeKey. "
+          + "gzip/deflate bodies and any Content-Type are accepted. 200 {\"success\":true,...} with one result per message.")
+  @APIResponse(responseCode = "200", description = "Every message stored raw; results say which were counted")
+  @APIResponse(responseCode = "400", description = "The body is not JSON; kept raw. The SDK does not retry a 4xx")
+  @APIResponse(responseCode = "401", description = "No key, or an unknown or revoked one; nothing stored")
+  @APIResponse(responseCode = "403", description = "Not an ingest key bound to one client; nothing stored")
+  @APIResponse(responseCode = "413", description = "Over tally.ingest.max-body-bytes (decoded) or max-batch-size; nothing stored")
+  @APIResponse(responseCode = "429", description = "Over the key's rate limit; the SDK retries")
+  @APIResponse(responseCode = "503", description = "Database unavailable; the SDK retries, and retries are never counted twice")
+  public Uni<Response> batch(@Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
+    return handle(uri, headers, body);
+  }
+
+  @POST
+  @Path("/import")
+  @Operation(summary = "Same as /v1/batch (Segment's historical import route)")
+  public Uni<Response> importBatch(@Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
+    return handle(uri, headers, body);
+  }
+
+  @POST
+  @Path("/track")
+  @Operation(summary = "One track message", description = "Counted through the client's mapping; 200 {\"success\":true,...}")
+  public Uni<Response> track(@Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
+    return handle(uri, headers, body);
+  }
+
+  @POST
+  @Path("/{call: identify|page|screen|group|alias}")
+  @Operation(summary = "One identify, page, screen, group or alias message",
+      description = "Kept raw and refused with unsupported_message_type: these describe users and pages, not measurements")
+  public Uni<Response> other(@Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
+    return handle(uri, headers, body);
+  }
+
+  private Uni<Response> handle(UriInfo uri, HttpHeaders headers, byte[] body) {
+    return sdk.handle(new SdkIngest.Call(Protocol.SEGMENT, uri.getPath(), headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
+        headers.getHeaderString(HttpHeaders.CONTENT_ENCODING), null, body));
+  }
+}

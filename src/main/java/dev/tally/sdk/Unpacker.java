@@ -1,0 +1,125 @@
+package dev.tally.sdk;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tally.ingest.Incoming;
+import dev.tally.ingest.ParsedBody;
+import dev.tally.normalize.ParsedEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns a parsed SDK request body into the events it carries: one {@link Incoming} per message, each with the
+ * envelope it came in (protocol, endpoint, and the envelope's own members such as sentAt and context) and the
+ * reason it is refused when it is not an event to count ({@link MessageTypes}). Finds the API key wherever the
+ * protocol puts it in a body and removes it from what will be stored: raw rows are readable with a read key,
+ * and a write key must not be. Pure.
+ */
+public final class Unpacker {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+
+  /** What a body held: its events, or why it holds none that can be read. */
+  public sealed interface Result {}
+
+  /** {@code key} is the API key found in the body (null when none); {@code envelopeJson} describes the request. */
+  public record Unpacked(List<Incoming> incoming, String key, String envelopeJson) implements Result {}
+
+  /** Not JSON, or not an object or array: kept raw as one row, answered 400. */
+  public record Unreadable(String message, String envelopeJson) implements Result {}
+
+  /** The body carries different API keys: which one sends it cannot be told. */
+  public record MixedKeys(String message) implements Result {}
+
+  private Unpacker() {}
+
+  /** @param endpoint the request path as received; @param route the same without a trailing slash */
+  public static Result unpack(Protocol protocol, String endpoint, String route, ParsedBody body) {
+    ObjectNode envelope = NODES.objectNode().put("protocol", protocol.id()).put("endpoint", endpoint);
+    if (body instanceof ParsedBody.Unparseable unparseable) {
+      return new Unreadable(unparseable.message(), json(envelope));
+    }
+    Set<String> keys = new LinkedHashSet<>();
+    List<ParsedBody.Element> elements;
+    if (body instanceof ParsedBody.Enveloped enveloped) {
+      ObjectNode members = enveloped.members().deepCopy();
+      removeKeys(protocol, members, keys);
+      if (enveloped.membersJsonbSafe()) {
+        envelope.set("members", members);
+      } else {
+        envelope.put("membersOmitted", "the envelope's own members hold text or numbers PostgreSQL's jsonb cannot store"
+            + " faithfully (NUL, unpaired surrogates, numbers out of range); they are not kept, the events are");
+      }
+      elements = enveloped.elements();
+    } else if (body instanceof ParsedBody.Single single) {
+      elements = List.of(single.element());
+    } else {
+      elements = ((ParsedBody.Batch) body).elements();
+    }
+    List<ParsedBody.Element> stripped = new ArrayList<>(elements.size());
+    for (ParsedBody.Element element : elements) {
+      stripped.add(withoutKeys(protocol, element, keys));
+    }
+    if (keys.size() > 1) {
+      return new MixedKeys("the body carries " + keys.size() + " different API keys; send one request per key");
+    }
+    String envelopeJson = json(envelope);
+    String impliedType = protocol.impliedType(route);
+    List<Incoming> incoming = new ArrayList<>(stripped.size());
+    for (ParsedBody.Element element : stripped) {
+      incoming.add(new Incoming(element, envelopeJson,
+          element.parsed() ? MessageTypes.refusal(protocol, element.event().json(), impliedType) : List.of()));
+    }
+    return new Unpacked(incoming, keys.isEmpty() ? null : keys.iterator().next(), envelopeJson);
+  }
+
+  /**
+   * The element without the key members, re-serialized, when it has any. An element jsonb cannot hold faithfully
+   * is kept byte-exact as received, so its key (if any) is read but not removed: rewriting it would change it.
+   */
+  private static ParsedBody.Element withoutKeys(Protocol protocol, ParsedBody.Element element, Set<String> keys) {
+    if (!element.parsed() || !element.event().json().isObject()) {
+      return element;
+    }
+    ObjectNode copy = (ObjectNode) element.event().json().deepCopy();
+    if (!removeKeys(protocol, copy, keys) || !element.jsonbSafe()) {
+      return element;
+    }
+    byte[] raw = json(copy).getBytes(StandardCharsets.UTF_8);
+    return new ParsedBody.Element(new ParsedEvent(copy, element.event().duplicateKeys()), null, raw, true);
+  }
+
+  /** Removes every key member the protocol knows from {@code node}, collecting their values; true when any was there. */
+  private static boolean removeKeys(Protocol protocol, ObjectNode node, Set<String> keys) {
+    boolean found = false;
+    for (String pointer : protocol.keyPointers()) {
+      JsonPointer path = JsonPointer.compile(pointer);
+      JsonNode parent = node.at(path.head());
+      String member = path.last().getMatchingProperty();
+      if (parent instanceof ObjectNode object && object.has(member)) {
+        JsonNode value = object.remove(member);
+        found = true;
+        if (value.isTextual() && !value.asText().isBlank()) {
+          keys.add(value.asText().strip());
+        }
+      }
+    }
+    return found;
+  }
+
+  private static String json(JsonNode node) {
+    try {
+      return JSON.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize a JSON tree", e);
+    }
+  }
+}
