@@ -14,7 +14,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KillProxy } from './proxy.mjs';
 import { SDKS, isTracked } from './sdks.mjs';
-import { TALLY_URL, createIngestKey, literal, psql, putPresetMapping, rows, totals } from './tally.mjs';
+import { TALLY_URL, createIngestKey, literal, lockEvents, psql, putPresetMapping, recoveredInLogs, rows, totals } from './tally.mjs';
 
 const EVENTS = 20; // tracked events per scenario
 const METRICS = ['order.completed', 'cart.checkout'];
@@ -46,10 +46,14 @@ function plannedEvents(offset) {
   });
 }
 
-/** Exact decimal text of an amount in cents, without trailing zeros (as Tally prints numerics). */
+/** A decimal's text without trailing fraction zeros (as Tally prints numerics): 270.50 -> 270.5, 270.00 -> 270. */
+function plain(text) {
+  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+}
+
+/** Exact decimal text of an amount in cents. */
 function decimal(cents) {
-  const text = `${cents < 0 ? '-' : ''}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, '0')}`;
-  return text.replace(/\.?0+$/, '');
+  return plain(`${cents < 0 ? '-' : ''}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, '0')}`);
 }
 
 function expectedTotals(planned) {
@@ -132,23 +136,24 @@ async function send(sdk, writeKey, planned, { others, proxySetup = () => {} }) {
 }
 
 /** Every tracked event in events exactly once, with the content on the wire; nothing else for the client. */
-async function checkEvents(clientId, tracked) {
+async function checkEvents(sdk, clientId, tracked) {
   const stored = await eventsOf(clientId);
   const byId = new Map(stored.map((row) => [row.event_id, row]));
   const wrong = [];
   for (const { id, event, message } of tracked) {
     const row = byId.get(id);
     const cents = Math.round(message.properties.revenue * 100);
+    const sentAt = message[sdk.timestampField];
     if (!row) {
       wrong.push(`${id} missing`);
-    } else if (row.metric !== event || row.amount.replace(/\.?0+$/, '') !== decimal(cents)
-        || Number(row.ms) !== Date.parse(message.timestamp)) {
-      wrong.push(`${id} stored as ${row.metric} ${row.amount} at ${new Date(Number(row.ms)).toISOString()}, sent as ${event} ${decimal(cents)} at ${message.timestamp}`);
+    } else if (row.metric !== event || plain(row.amount) !== decimal(cents)
+        || Number(row.ms) !== Date.parse(sentAt)) {
+      wrong.push(`${id} stored as ${row.metric} ${row.amount} at ${new Date(Number(row.ms)).toISOString()}, sent as ${event} ${decimal(cents)} at ${sentAt}`);
     }
   }
   const extra = stored.length - count(stored, (row) => tracked.some((m) => m.id === row.event_id));
   check(stored.length === tracked.length && byId.size === stored.length && wrong.length === 0 && extra === 0,
-    `events: ${stored.length} rows for ${tracked.length} tracked events, each messageId once with its metric, amount and timestamp`
+    `events: ${stored.length} rows for ${tracked.length} tracked events, each messageId once with its metric, amount and ${sdk.timestampField}`
       + (wrong.length ? `; wrong: ${wrong.slice(0, 3).join('; ')}` : '') + (extra ? `; ${extra} rows nobody sent` : ''));
 }
 
@@ -193,9 +198,13 @@ async function sendAndFlush(sdk) {
   const raw = await rawRowsOf(messages.map((m) => m.id));
   const rawIds = new Set(raw.map((r) => r.id));
   check(raw.length === messages.length && rawIds.size === messages.length
-      && raw.every((r) => r.client_id === clientId && r.key_id === keyId && r.envelope?.sdk === sdk.sdk && r.envelope?.endpoint === sdk.endpoint),
+      && raw.every((r) => r.client_id === clientId && r.key_id === keyId && r.envelope?.protocol === sdk.protocol && r.envelope?.endpoint === sdk.endpoint),
     `raw_events: ${raw.length} rows for ${messages.length} messages, client_id ${tally(raw.map((r) => r.client_id))}, key ${tally(raw.map((r) => r.key_id))}, `
-      + `envelope sdk ${tally(raw.map((r) => r.envelope?.sdk))}, endpoint ${tally(raw.map((r) => r.envelope?.endpoint))}`);
+      + `envelope protocol ${tally(raw.map((r) => r.envelope?.protocol))}, endpoint ${tally(raw.map((r) => r.envelope?.endpoint))}`);
+  const leaks = await psql(`SELECT count(*) FROM raw_events WHERE strpos(concat(payload::text, envelope::text), ${literal(writeKey)}) > 0
+      OR position(convert_to(${literal(writeKey)}, 'UTF8') IN coalesce(raw_body, ''::bytea)) > 0`);
+  check(leaks === '0', `the write key (sent as ${sdk.protocol === 'posthog' ? 'api_key in the body' : 'Basic auth user name and writeKey in the body'}) `
+    + `is in ${leaks} stored raw rows`);
   const trackedRaw = raw.filter((r) => tracked.some((m) => m.id === r.id));
   check(trackedRaw.length === EVENTS && trackedRaw.every((r) => r.status === 'accepted'),
     `raw rows of tracked events: ${tally(trackedRaw.map((r) => r.status))}`);
@@ -204,7 +213,7 @@ async function sendAndFlush(sdk) {
   check(otherRaw.length === 2 && otherRaw.every((r) => r.status === 'rejected') && codes.every((c) => c === REJECTED_CODE),
     `raw rows of the other calls: ${tally(otherRaw.map((r) => r.status))}, code ${tally(codes)}`);
 
-  await checkEvents(clientId, tracked);
+  await checkEvents(sdk, clientId, tracked);
   await checkAggregates(clientId, planned);
 }
 
@@ -220,33 +229,51 @@ async function settled(clientId) {
   return Date.now() - started;
 }
 
+// Where in Tally's work on the flush the kill strikes.
+const KILL_POINTS = {
+  // Right after the body was forwarded: Tally has usually stored nothing, the retry stores the batch.
+  forwarded: 'at once',
+  // The events table is locked (lockEvents), so Tally commits the raw rows and waits at the events insert: the
+  // kill leaves them pending, the restarted Tally's recovery job must settle them, the retry must not count twice.
+  pending: 'once its raw rows were committed, the events insert held back by a lock',
+  // Tally stored and settled the batch and usually answered too (withheld): the acknowledgement is lost.
+  stored: 'once its raw rows were committed',
+};
+
 async function killMidFlush(sdk, killPoint) {
   const clientId = `sdk-${sdk.sdk}-kill`;
   const { writeKey } = await onboard(sdk, clientId);
   const planned = plannedEvents(1000);
+  const recoveredBefore = recoveredInLogs();
+  const lock = killPoint === 'pending' ? await lockEvents() : null;
   let atKill = null;
   const arm = (proxy) => {
     // The flush's batch, not RudderStack's first message, which it sends alone the moment it is tracked.
     const isFlush = (delivery) => count(delivery.messages, isTracked) >= 2;
-    // 'stored': the kill waits until the batch's raw rows are committed, so the restarted Tally finds them
-    // (pending, or settled with the answer lost) and the retry must come out as duplicates.
-    const storedFirst = async (delivery) => {
+    const rawCommitted = async (delivery) => {
       const ids = idList(delivery.messages.map((m) => m.id));
-      const deadline = Date.now() + 5_000;
+      const deadline = Date.now() + 10_000;
       while (Number(await psql(`SELECT count(*) FROM raw_events WHERE coalesce(payload->>'messageId', payload->>'uuid') = ANY(${ids})`)) === 0
           && Date.now() < deadline) {
         await sleep(5);
       }
     };
-    proxy.killAfter(isFlush, killPoint === 'stored' ? storedFirst : undefined);
+    proxy.killAfter(isFlush, killPoint === 'forwarded' ? undefined : rawCommitted);
     proxy.onKilled = async (delivery) => {
       const ids = idList(delivery.messages.map((m) => m.id));
       [atKill] = await rows(`SELECT count(*) AS raw, count(*) FILTER (WHERE status = 'pending') AS pending,
           (SELECT count(*) FROM events WHERE client_id = ${literal(clientId)} AND event_id = ANY(${ids})) AS events
           FROM raw_events WHERE coalesce(payload->>'messageId', payload->>'uuid') = ANY(${ids})`);
+      await lock?.release(); // Tally is dead: the lock has done its work, and the next Tally must not meet it
     };
   };
-  const { deliveries, failures, failure, flushMs } = await send(sdk, writeKey, planned, { others: false, proxySetup: arm });
+  let sent;
+  try {
+    sent = await send(sdk, writeKey, planned, { others: false, proxySetup: arm });
+  } finally {
+    await lock?.release();
+  }
+  const { deliveries, failures, failure, flushMs } = sent;
   if (failure) {
     throw failure;
   }
@@ -255,14 +282,13 @@ async function killMidFlush(sdk, killPoint) {
   if (!check(Boolean(killed), 'Tally was killed mid-flush')) {
     return;
   }
-  const downS = ((killed.readyAt - killed.killedAt) / 1000).toFixed(1);
-  check(killPoint !== 'stored' || atKill?.raw === killed.messages.length,
-    `killed after forwarding the flush's ${killed.messages.length} events `
-      + `(${killPoint === 'stored' ? 'once its raw rows were committed' : 'at once'}): SIGKILL to pid ${killed.killedPid} `
-      + `${killed.killedAt - killed.forwardedAt} ms after the body was forwarded, `
-      + `${killed.answeredBeforeKill ? `Tally's answer ${killed.answeredBeforeKill} withheld` : 'no answer yet'}; `
-      + `at the kill: ${atKill?.raw} raw rows committed (${atKill?.pending} pending), ${atKill?.events} events stored; `
-      + `new Tally (pid ${killed.restartedPid}) ready ${downS} s later`);
+  const batch = killed.messages.length;
+  const reached = { forwarded: true, pending: atKill?.pending === batch && atKill?.events === 0, stored: atKill?.raw === batch }[killPoint];
+  check(reached, `killed after forwarding the flush's ${batch} events (${KILL_POINTS[killPoint]}): `
+    + `SIGKILL to pid ${killed.killedPid} ${killed.killedAt - killed.forwardedAt} ms after the body was forwarded, `
+    + `${killed.answeredBeforeKill ? `Tally's answer ${killed.answeredBeforeKill} withheld` : 'no answer yet'}; `
+    + `at the kill: ${atKill?.raw} raw rows committed (${atKill?.pending} pending), ${atKill?.events} events stored; `
+    + `new Tally (pid ${killed.restartedPid}) ready ${((killed.readyAt - killed.killedAt) / 1000).toFixed(1)} s later`);
 
   const killedIds = new Set(killed.messages.map((m) => m.id));
   const later = deliveries.filter((d) => d.seq > killed.seq && d.messages.some((m) => killedIds.has(m.id)));
@@ -289,7 +315,15 @@ async function killMidFlush(sdk, killPoint) {
   check(tracked.length === EVENTS && oneAccepted && raw.every((r) => r.client_id === clientId),
     `raw_events after recovery (waited ${(waitedMs / 1000).toFixed(1)} s for no pending row): ${raw.length} rows for `
       + `${tracked.length} distinct messageIds: ${tally(raw.map((r) => r.status))}; each messageId accepted exactly once`);
-  await checkEvents(clientId, tracked);
+  // The log line follows the recovery's commit: give it a moment.
+  let recovered = recoveredInLogs() - recoveredBefore;
+  for (let waited = 0; recovered < (atKill?.pending ?? 0) && waited < 5_000; waited += 100) {
+    await sleep(100);
+    recovered = recoveredInLogs() - recoveredBefore;
+  }
+  check(recovered === atKill?.pending, `the recovery job settled ${recovered} raw rows ("Recovered N pending raw events" `
+    + `in the restarted Tally's log) for the ${atKill?.pending} the kill left pending`);
+  await checkEvents(sdk, clientId, tracked);
   await checkAggregates(clientId, planned);
 }
 
@@ -306,9 +340,10 @@ const started = Date.now();
 for (const sdk of SDKS) {
   await scenario(`${sdk.name}: ${EVENTS} tracked events and 2 other calls, flushed`, () => sendAndFlush(sdk));
 }
-const killPoints = { segment: 'forwarded', rudderstack: 'stored', posthog: 'forwarded' };
+const killPoints = { segment: 'forwarded', rudderstack: 'stored', posthog: 'pending' };
 for (const sdk of SDKS) {
-  await scenario(`${sdk.name}: Tally killed mid-flush, the SDK retries`, () => killMidFlush(sdk, killPoints[sdk.sdk]));
+  await scenario(`${sdk.name}: Tally killed mid-flush (kill point: ${killPoints[sdk.sdk]}), the SDK retries`,
+    () => killMidFlush(sdk, killPoints[sdk.sdk]));
 }
 console.log(`${failed === 0 ? 'PASS' : 'FAIL'}: SDK end-to-end checks in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`sdk-e2e: ${passed} passed, ${failed} failed`);

@@ -40,9 +40,9 @@ node_pid=
 cleanup() {
   status=$?
   [ -z "$node_pid" ] || kill "$node_pid" 2>/dev/null || true
-  if [ -n "$tally_pid" ]; then
-    kill "$tally_pid" 2>/dev/null || true
-    wait "$tally_pid" 2>/dev/null || true
+  if [ -n "$tally_pid" ] && kill "$tally_pid" 2>/dev/null; then
+    local deadline=$((SECONDS + 30))
+    while kill -0 "$tally_pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
   fi
   if [ "$status" -ne 0 ]; then
     for log in "$OUT"/tally-*.log; do
@@ -78,6 +78,9 @@ start_tally() {
   TALLY_RECOVERY_GRACE=2s \
     java -Xmx256m -jar "$JAR" >"$OUT/tally-$starts.log" 2>&1 &
   tally_pid=$!
+  # Not a job of this shell: bash would announce every SIGKILL ("Killed ...") in the middle of the output. It
+  # still reaps the process when it exits.
+  disown "$tally_pid"
   # Renamed into place: e2e.mjs polls this file and must never read it half-written.
   echo "$tally_pid" >"$OUT/tally.pid.new" && mv "$OUT/tally.pid.new" "$OUT/tally.pid"
 }
@@ -108,8 +111,7 @@ node_pid=$!
 while :; do
   if [ "$restart_requested" = 1 ]; then
     restart_requested=0
-    # e2e.mjs killed the previous java with SIGKILL: reap it, then start the next on the same port and database.
-    wait "$tally_pid" 2>/dev/null || true
+    # e2e.mjs killed the previous java with SIGKILL and saw it die: start the next on the same port and database.
     start_tally
   fi
   rc=0

@@ -69,11 +69,18 @@ function posthog({ host, writeKey }) {
   };
 }
 
-/** name, the envelope's sdk, the mapping preset, the path of its batch endpoint, and open({ host, writeKey }). */
+/**
+ * Per SDK: its name and short id, the mapping preset, the protocol and endpoint its raw rows' envelope must name
+ * (RudderStack speaks Segment's protocol), the message member the preset reads the timestamp from, and
+ * open({ host, writeKey }).
+ */
 export const SDKS = [
-  { name: 'Segment', sdk: 'segment', preset: 'segment', endpoint: '/v1/batch', open: segment },
-  { name: 'RudderStack', sdk: 'rudderstack', preset: 'rudderstack', endpoint: '/v1/batch', open: rudderstack },
-  { name: 'PostHog', sdk: 'posthog', preset: 'posthog', endpoint: '/batch/', open: posthog },
+  { name: 'Segment', sdk: 'segment', preset: 'segment', protocol: 'segment', endpoint: '/v1/batch',
+    timestampField: 'timestamp', open: segment },
+  { name: 'RudderStack', sdk: 'rudderstack', preset: 'rudderstack', protocol: 'segment', endpoint: '/v1/batch',
+    timestampField: 'originalTimestamp', open: rudderstack },
+  { name: 'PostHog', sdk: 'posthog', preset: 'posthog', protocol: 'posthog', endpoint: '/batch/',
+    timestampField: 'timestamp', open: posthog },
 ];
 
 /** Whether an SDK message is a tracked event (what Tally counts), as opposed to identify, page, $-events, ... */

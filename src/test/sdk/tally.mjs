@@ -1,7 +1,9 @@
 // The Tally that run.sh started, as e2e.mjs uses it: its admin API, its database (through psql, so the suite
 // needs no database driver) and its process (killed here, started again by run.sh on request).
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 function setting(name) {
@@ -18,6 +20,8 @@ const ADMIN_KEY = setting('TALLY_ADMIN_KEY');
 const PID_FILE = setting('TALLY_PID_FILE');
 const RUNNER_PID = Number(setting('TALLY_RUNNER_PID'));
 const DB = setting('TALLY_DB');
+const OUT = setting('SDK_E2E_OUT');
+const PSQL = ['-h', '127.0.0.1', '-U', 'postgres', '-d', DB, '-v', 'ON_ERROR_STOP=1', '-qAt'];
 
 /** An admin request; returns { status, json, text }. */
 export async function api(method, path, body) {
@@ -68,7 +72,7 @@ export async function totals(clientId) {
 /** Runs one statement through psql; returns its unaligned output. */
 export function psql(statement) {
   return new Promise((resolve, reject) => {
-    execFile('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', DB, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', statement],
+    execFile('psql', [...PSQL, '-c', statement],
       { timeout: 30_000, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => (error ? reject(new Error(`psql: ${stderr || error.message}`)) : resolve(stdout.trim())));
   });
@@ -77,6 +81,49 @@ export function psql(statement) {
 /** The rows of a query as objects (json_agg on the database side, so types and text survive exactly). */
 export async function rows(query) {
   return JSON.parse(await psql(`SELECT coalesce(json_agg(q), '[]') FROM (${query}) q`));
+}
+
+/**
+ * Holds a SHARE lock on events in a psql session of its own until release(): Tally's ingest then commits its raw
+ * rows and waits at the events insert, so a kill leaves the rows pending (as PipelineFaultsTest does in-process).
+ */
+export async function lockEvents() {
+  const session = spawn('psql', PSQL, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = once(session, 'exit');
+  session.stdin.write("BEGIN; LOCK TABLE events IN SHARE MODE; SELECT 'locked';\n");
+  let output = '';
+  const locked = new Promise((resolve) => {
+    session.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('locked')) {
+        resolve(true);
+      }
+    });
+  });
+  const outcome = await Promise.race([locked, exited.then(() => false), sleep(30_000).then(() => false)]);
+  if (!outcome) {
+    session.kill();
+    throw new Error('could not lock the events table within 30 s');
+  }
+  return {
+    async release() {
+      if (session.exitCode === null) {
+        session.stdin.end('COMMIT;\n');
+        await exited;
+      }
+    },
+  };
+}
+
+/** What the recovery job says it did in the logs of every Tally started so far: the sum of "Recovered N". */
+export function recoveredInLogs() {
+  let total = 0;
+  for (const name of readdirSync(OUT).filter((file) => /^tally-\d+\.log$/.test(file))) {
+    for (const match of readFileSync(join(OUT, name), 'utf8').matchAll(/Recovered (\d+) pending raw events/g)) {
+      total += Number(match[1]);
+    }
+  }
+  return total;
 }
 
 /** A SQL string literal. */
