@@ -3,12 +3,13 @@
 //
 // Per SDK, each with a client (and an ingest key) of its own:
 //   send and flush      N tracked events and two calls that are not events (identify, page / $pageview) are sent
-//                       and flushed; every message must be one raw row under the key's client with the SDK's
+//                       and flushed; every message must be one raw row under the key's client with the protocol's
 //                       envelope, every tracked event accepted exactly once with its metric, amount, messageId and
 //                       timestamp, the other calls kept raw and rejected, and the aggregates exactly what was sent;
 //   Tally killed        N tracked events through KillProxy, which has Tally killed (SIGKILL) once it has forwarded
-//   mid-flush           the flush's body, and holds the SDK's retries until a restarted Tally is ready: the SDK's
-//                       retry must deliver the batch again, and every event must still count exactly once.
+//   mid-flush           the flush's body (at one of three KILL_POINTS, one per SDK) and holds the SDK's retries until
+//                       a restarted Tally is ready: the SDK's retry must deliver the batch again, the recovery job
+//                       must settle what the kill left pending, and every event must still count exactly once.
 // All SDK traffic passes the proxy, which records each request's messages: the messageIds checked are the ones
 // the SDKs generated and put on the wire.
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -4,6 +4,9 @@
 // connection, so the SDK sees a failed request. Until a restarted Tally is ready, new requests (the SDK's
 // retries) are held; then they are forwarded to it. The proxy never sends anything on its own: every delivery
 // after the kill is one the SDK made.
+// Holding is what a queueing load balancer in front of Tally does, and it matters: RudderStack's default retries
+// (3, within about 2 s) would all meet a refused connection during a restart of several seconds and give up
+// (src/test/resources/sdk/measured/retries.md, "reset"); held, its first retry simply waits for the new Tally.
 import http from 'node:http';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { kill, restart } from './tally.mjs';
@@ -100,12 +103,18 @@ export class KillProxy {
     this.deliveries.push(delivery);
     if (this.#down) {
       const heldFrom = Date.now();
+      let closedAt = null;
+      req.socket.once('close', () => {
+        closedAt = Date.now();
+      });
       await this.#down;
-      delivery.heldMs = Date.now() - heldFrom;
-      if (req.socket.destroyed) {
-        delivery.outcome = 'abandoned'; // the SDK gave up waiting (its request timeout) before Tally was back
+      if (closedAt !== null) {
+        // The SDK gave up waiting (its request timeout) before Tally was back: nothing is forwarded.
+        delivery.outcome = 'abandoned by the SDK';
+        delivery.heldMs = closedAt - heldFrom;
         return;
       }
+      delivery.heldMs = Date.now() - heldFrom;
     }
     const upstream = http.request({
       host: this.#target.hostname,
