@@ -3,6 +3,7 @@ package dev.tally.mapping;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonPointer;
 import dev.tally.normalize.Mapping;
+import dev.tally.normalize.MetricFormat;
 import dev.tally.normalize.TimestampFormat;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
@@ -15,7 +16,8 @@ import java.util.TreeMap;
  * in this canonical form (fields sorted, absent parts omitted) so that identical definitions compare equal.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record MappingDefinition(SortedMap<String, String> fields, String timestampFormat, String timezone, Integer amountScale) {
+public record MappingDefinition(SortedMap<String, String> fields, String timestampFormat, String timezone, Integer amountScale,
+    String metricFormat) {
 
   public MappingDefinition {
     fields = fields == null ? null : new TreeMap<>(fields);
@@ -28,7 +30,8 @@ public record MappingDefinition(SortedMap<String, String> fields, String timesta
       fields.forEach((field, pointer) -> pointers.put(field, JsonPointer.compile(pointer)));
     }
     return new Mapping(version, pointers, format(timestampFormat), timezone == null ? null : ZoneId.of(timezone),
-        amountScale == null ? 0 : amountScale);
+        amountScale == null ? 0 : amountScale,
+        MappingValidator.SNAKE_CASE.equals(metricFormat) ? MetricFormat.SNAKE_CASE : MetricFormat.EXACT);
   }
 
   static TimestampFormat format(String text) {

@@ -34,16 +34,16 @@ public final class MappingPresets {
 
   private static final Map<String, MappingPreset> PRESETS = new TreeMap<>(Map.of(
       "segment", preset("segment",
-          "Segment messages (analytics-node, POST /v1/batch): metric from event, eventId from messageId, "
+          "Segment messages (analytics-node, POST /v1/batch): metric from event (snake_cased: \"Order Completed\" is order_completed), eventId from messageId, "
               + "timestamp from timestamp, an ISO-8601 instant the SDK sets on every message",
           "/messageId", "/timestamp"),
       "rudderstack", preset("rudderstack",
-          "RudderStack messages (rudder-sdk-node, POST /v1/batch): metric from event, eventId from messageId, "
+          "RudderStack messages (rudder-sdk-node, POST /v1/batch): metric from event (snake_cased: \"Order Completed\" is order_completed), eventId from messageId, "
               + "timestamp from originalTimestamp, which the SDK sets on every message (it sends timestamp only "
               + "when the caller passes one)",
           "/messageId", "/originalTimestamp"),
       "posthog", preset("posthog",
-          "PostHog events (posthog-node, POST /batch/): metric from event, eventId from uuid (a UUIDv7 the SDK "
+          "PostHog events (posthog-node, POST /batch/): metric from event (snake_cased: \"Order Completed\" is order_completed), eventId from uuid (a UUIDv7 the SDK "
               + "sets on every event), timestamp from timestamp, an ISO-8601 instant",
           "/uuid", "/timestamp")));
 
@@ -112,12 +112,14 @@ public final class MappingPresets {
     ObjectNode fields = node.putObject("fields");
     definition.fields().forEach(fields::put);
     node.put("timestampFormat", definition.timestampFormat());
+    node.put("metricFormat", definition.metricFormat());
     return node;
   }
 
   private static MappingPreset preset(String name, String description, String eventId, String timestamp) {
     TreeMap<String, String> fields = new TreeMap<>(Map.of("metric", "/event", "eventId", eventId, "timestamp", timestamp));
-    return new MappingPreset(name, description, new MappingDefinition(fields, MappingValidator.ISO8601, null, null),
+    return new MappingPreset(name, description, new MappingDefinition(fields, MappingValidator.ISO8601, null, null,
+        MappingValidator.SNAKE_CASE),
         "fields.amount is required: SDK messages have no amount field, so name the property that carries it, e.g. "
             + example(name));
   }

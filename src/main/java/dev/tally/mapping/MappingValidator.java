@@ -24,10 +24,12 @@ public final class MappingValidator {
   static final String EPOCH_MILLIS = "epochMillis";
   static final String PATTERN_PREFIX = "pattern:";
   static final int MAX_AMOUNT_SCALE = 18;
+  static final String EXACT = "exact";
+  static final String SNAKE_CASE = "snake_case";
 
   /** The canonical fields a mapping may point at; clientId is not one: it chooses the mapping. */
   static final Set<String> MAPPABLE_FIELDS = Set.of("metric", "amount", "timestamp", "eventId");
-  private static final Set<String> PROPERTIES = Set.of("fields", "timestampFormat", "timezone", "amountScale");
+  private static final Set<String> PROPERTIES = Set.of("fields", "timestampFormat", "timezone", "amountScale", "metricFormat");
   /** RFC 6901: "/"-separated reference tokens in which "~" only appears as "~0" or "~1". */
   private static final Pattern POINTER = Pattern.compile("(/([^~/]|~[01])*)+");
   private static final int MAX_POINTER_LENGTH = 512;
@@ -63,7 +65,8 @@ public final class MappingValidator {
     String format = timestampFormat(body.get("timestampFormat"), errors);
     String zone = timezone(body.get("timezone"), errors);
     Integer scale = amountScale(body.get("amountScale"), errors);
-    return errors.isEmpty() ? new Valid(new MappingDefinition(fields, format, zone, scale)) : new Invalid(errors);
+    String metricFormat = metricFormat(body.get("metricFormat"), errors);
+    return errors.isEmpty() ? new Valid(new MappingDefinition(fields, format, zone, scale, metricFormat)) : new Invalid(errors);
   }
 
   private static TreeMap<String, String> fields(JsonNode node, List<FieldError> errors) {
@@ -136,6 +139,19 @@ public final class MappingValidator {
       return node.intValue();
     }
     errors.add(error("amountScale", "invalid_amount_scale", quote(node.toString()) + " must be an integer from 0 to " + MAX_AMOUNT_SCALE));
+    return null;
+  }
+
+  /** "exact" is the default and stored as absent, so that writing it out or leaving it out is the same version. */
+  private static String metricFormat(JsonNode node, List<FieldError> errors) {
+    if (node == null || node.isNull() || (node.isTextual() && node.textValue().equals(EXACT))) {
+      return null;
+    }
+    if (node.isTextual() && node.textValue().equals(SNAKE_CASE)) {
+      return SNAKE_CASE;
+    }
+    errors.add(error("metricFormat", "invalid_metric_format", quote(node.toString()) + " must be \"exact\" (the default: metric"
+        + " names as sent) or \"snake_case\" (\"Order Completed\" is order_completed)"));
     return null;
   }
 

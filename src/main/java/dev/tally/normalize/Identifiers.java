@@ -33,14 +33,14 @@ final class Identifiers {
     return text != null && CLIENT_ID.matcher(text).matches() ? text : null;
   }
 
-  static String metric(String field, JsonNode value, List<FieldError> errors) {
-    String text = value.isTextual() ? value.textValue().strip() : null;
+  static String metric(String field, JsonNode value, MetricFormat format, List<FieldError> errors) {
+    String text = value.isTextual() ? format.apply(value.textValue().strip()) : null;
     if (text != null && METRIC.matcher(text).matches()) {
       return text;
     }
-    errors.add(new FieldError(field, FieldError.INVALID_METRIC,
-        field + " " + Quote.of(value) + " must be a string of 1-" + MAX_METRIC_LENGTH
-            + " characters of A-Z a-z 0-9 . _ : / - (surrounding whitespace is trimmed)"));
+    errors.add(new FieldError(field, FieldError.INVALID_METRIC, field + " " + Quote.of(value) + (format == MetricFormat.EXACT
+        ? " must be a string of 1-" + MAX_METRIC_LENGTH + " characters of A-Z a-z 0-9 . _ : / - (surrounding whitespace is trimmed)"
+        : " must be a string that is 1-" + MAX_METRIC_LENGTH + " characters of a-z 0-9 . _ : / - once snake_cased")));
     return null;
   }
 

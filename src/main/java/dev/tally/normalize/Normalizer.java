@@ -51,7 +51,7 @@ public final class Normalizer {
     JsonNode eventIdValue = optional(json, EVENT_ID, mapping, errors);
 
     String clientId = clientIdValue == null ? null : Identifiers.clientId(CLIENT_ID, clientIdValue, errors);
-    String metric = metricValue == null ? null : Identifiers.metric(METRIC, metricValue, errors);
+    String metric = metricValue == null ? null : Identifiers.metric(METRIC, metricValue, mapping.metricFormat(), errors);
     BigDecimal amount = amountValue == null ? null : Amounts.parse(AMOUNT, amountValue, mapping.amountScale(), errors);
     Instant timestamp = timestampValue == null ? null : Timestamps.parse(TIMESTAMP, timestampValue, mapping, now, maxFutureSkew, errors);
     String eventId = eventIdValue == null ? null : Identifiers.eventId(EVENT_ID, eventIdValue, errors);

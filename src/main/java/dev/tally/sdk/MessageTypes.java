@@ -44,8 +44,8 @@ public final class MessageTypes {
           + " endpoint; which one was meant cannot be told");
     }
     if (!type.equals("track")) {
-      return refuse("a " + quote(type) + " message describes a user or a page, not a measurement: only \"track\" messages"
-          + " are counted; it is kept raw");
+      return refuse(quote(type) + " messages describe users, pages and groups, not measurements: only \"track\" messages"
+          + " are counted; this one is kept raw");
     }
     return List.of();
   }

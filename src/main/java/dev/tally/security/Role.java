@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /** What a key may do; see {@link Access} for the routes each role reaches. */
 public enum Role {
-  /** Bound to one client; may only POST /events. */
+  /** Bound to one client; may only POST /events and the SDK routes (and read the mapping presets). */
   INGEST,
   /** Scoped to a list of clients, or all; reads aggregates, events and raw events. */
   READ,

@@ -34,7 +34,7 @@ class MappingPresetResourceTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final String SEGMENT_EXPANDED = "{\"fields\": {\"amount\": \"/properties/revenue\", \"eventId\": \"/messageId\", "
-      + "\"metric\": \"/event\", \"timestamp\": \"/timestamp\"}, \"timestampFormat\": \"iso8601\"}";
+      + "\"metric\": \"/event\", \"timestamp\": \"/timestamp\"}, \"timestampFormat\": \"iso8601\", \"metricFormat\": \"snake_case\"}";
 
   @Test
   void aPresetIsStoredExpandedAndTheSameExpansionAgainIsTheSameVersion() {
@@ -48,7 +48,8 @@ class MappingPresetResourceTest {
         .body("definition.fields.eventId", equalTo("/messageId"))
         .body("definition.fields.metric", equalTo("/event"))
         .body("definition.fields.timestamp", equalTo("/timestamp"))
-        .body("definition.timestampFormat", equalTo("iso8601"));
+        .body("definition.timestampFormat", equalTo("iso8601"))
+        .body("definition.metricFormat", equalTo("snake_case"));
     assertThat(storedDefinitions(client)).containsExactly(json(SEGMENT_EXPANDED));
 
     // The preset again, and the same definition written out by hand: presets are ordinary versions once saved.
@@ -66,7 +67,7 @@ class MappingPresetResourceTest {
         .then().statusCode(201).body("version", equalTo(2));
     assertThat(storedDefinitions(client)).containsExactly(json(SEGMENT_EXPANDED), json(
         "{\"fields\": {\"amount\": \"/properties/cents\", \"eventId\": \"/messageId\", \"metric\": \"/properties/sku\", "
-            + "\"timestamp\": \"/timestamp\"}, \"amountScale\": 2, \"timestampFormat\": \"iso8601\"}"));
+            + "\"timestamp\": \"/timestamp\"}, \"amountScale\": 2, \"timestampFormat\": \"iso8601\", \"metricFormat\": \"snake_case\"}"));
   }
 
   @Test
@@ -79,9 +80,9 @@ class MappingPresetResourceTest {
         .put("/clients/" + posthog + "/mapping").then().statusCode(201);
 
     assertThat(storedDefinitions(rudder)).containsExactly(json("{\"fields\": {\"amount\": \"/properties/revenue\", \"eventId\": \"/messageId\", "
-        + "\"metric\": \"/event\", \"timestamp\": \"/originalTimestamp\"}, \"timestampFormat\": \"iso8601\"}"));
+        + "\"metric\": \"/event\", \"timestamp\": \"/originalTimestamp\"}, \"timestampFormat\": \"iso8601\", \"metricFormat\": \"snake_case\"}"));
     assertThat(storedDefinitions(posthog)).containsExactly(json("{\"fields\": {\"amount\": \"/properties/revenue\", \"eventId\": \"/uuid\", "
-        + "\"metric\": \"/event\", \"timestamp\": \"/timestamp\"}, \"timestampFormat\": \"iso8601\"}"));
+        + "\"metric\": \"/event\", \"timestamp\": \"/timestamp\"}, \"timestampFormat\": \"iso8601\", \"metricFormat\": \"snake_case\"}"));
   }
 
   @Test

@@ -40,7 +40,7 @@ class MappingPresetsTest {
   @Test
   void theExpansionKeepsNoTraceOfThePresetSoAnEquivalentPlainDefinitionIsTheSameVersion() throws Exception {
     JsonNode preset = JSON.readTree("{\"preset\":\"segment\",\"fields\":{\"amount\":\"/properties/revenue\"}}");
-    JsonNode plain = JSON.readTree("{\"timestampFormat\":\"iso8601\",\"fields\":{\"timestamp\":\"/timestamp\","
+    JsonNode plain = JSON.readTree("{\"timestampFormat\":\"iso8601\",\"metricFormat\":\"snake_case\",\"fields\":{\"timestamp\":\"/timestamp\","
         + "\"eventId\":\"/messageId\",\"metric\":\"/event\",\"amount\":\"/properties/revenue\"}}");
 
     assertThat(((MappingValidator.Valid) MappingValidator.validate(preset)).definition())
