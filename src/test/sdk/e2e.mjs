@@ -18,7 +18,10 @@ import { SDKS, isTracked } from './sdks.mjs';
 import { TALLY_URL, createIngestKey, literal, lockEvents, psql, putPresetMapping, recoveredInLogs, rows, totals } from './tally.mjs';
 
 const EVENTS = 20; // tracked events per scenario
-const METRICS = ['order.completed', 'cart.checkout'];
+// Event names as the SDKs send them -> the metric Tally must count them under. The presets snake_case names
+// (metricFormat snake_case), so prose as Segment's docs write it is counted too; a valid metric stays as it is.
+const METRICS = { 'Order Completed': 'order_completed', 'cart.checkout': 'cart.checkout' };
+const EVENT_NAMES = Object.keys(METRICS);
 const REJECTED_CODE = 'unsupported_message_type';
 
 let passed = 0;
@@ -43,7 +46,7 @@ process.on('unhandledRejection', (error) => {
 function plannedEvents(offset) {
   return Array.from({ length: EVENTS }, (_, i) => {
     const cents = 100 + ((i + offset) * 7919) % 99_900;
-    return { event: METRICS[i % METRICS.length], cents, revenue: cents / 100 };
+    return { event: EVENT_NAMES[i % EVENT_NAMES.length], cents, revenue: cents / 100 };
   });
 }
 
@@ -60,9 +63,10 @@ function decimal(cents) {
 function expectedTotals(planned) {
   const expected = {};
   for (const { event, cents } of planned) {
-    expected[event] ??= { count: 0, cents: 0 };
-    expected[event].count += 1;
-    expected[event].cents += cents;
+    const metric = METRICS[event];
+    expected[metric] ??= { count: 0, cents: 0 };
+    expected[metric].count += 1;
+    expected[metric].cents += cents;
   }
   return expected;
 }
@@ -147,14 +151,15 @@ async function checkEvents(sdk, clientId, tracked) {
     const sentAt = message[sdk.timestampField];
     if (!row) {
       wrong.push(`${id} missing`);
-    } else if (row.metric !== event || plain(row.amount) !== decimal(cents)
+    } else if (row.metric !== METRICS[event] || plain(row.amount) !== decimal(cents)
         || Number(row.ms) !== Date.parse(sentAt)) {
       wrong.push(`${id} stored as ${row.metric} ${row.amount} at ${new Date(Number(row.ms)).toISOString()}, sent as ${event} ${decimal(cents)} at ${sentAt}`);
     }
   }
   const extra = stored.length - count(stored, (row) => tracked.some((m) => m.id === row.event_id));
   check(stored.length === tracked.length && byId.size === stored.length && wrong.length === 0 && extra === 0,
-    `events: ${stored.length} rows for ${tracked.length} tracked events, each messageId once with its metric, amount and ${sdk.timestampField}`
+    `events: ${stored.length} rows for ${tracked.length} tracked events (${tally(stored.map((row) => row.metric))}), `
+      + `each messageId once with its metric, amount and ${sdk.timestampField}`
       + (wrong.length ? `; wrong: ${wrong.slice(0, 3).join('; ')}` : '') + (extra ? `; ${extra} rows nobody sent` : ''));
 }
 
