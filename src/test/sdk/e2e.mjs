@@ -242,7 +242,8 @@ const KILL_POINTS = {
   // The events table is locked (lockEvents), so Tally commits the raw rows and waits at the events insert: the
   // kill leaves them pending, the restarted Tally's recovery job must settle them, the retry must not count twice.
   pending: 'once its raw rows were committed, the events insert held back by a lock',
-  // Tally stored and settled the batch and usually answered too (withheld): the acknowledgement is lost.
+  // Tally has committed the raw rows and is settling them, unhindered: depending on a few milliseconds the kill
+  // leaves them pending, or settled and answered (the answer withheld: an acknowledgement lost on the way).
   stored: 'once its raw rows were committed',
 };
 

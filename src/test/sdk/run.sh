@@ -8,7 +8,7 @@
 #      aggregate checked; then the same through a proxy that has Tally killed (SIGKILL) right after it forwarded
 #      a flush's body, so the SDK's retry must deliver the batch to a restarted Tally and each event counts once.
 # Tally's lifetime belongs to this script: e2e.mjs kills the java process (pid in $OUT/tally.pid) and asks for
-# a new one with SIGUSR1; this script reaps the old one and starts the next on the same ports and database.
+# a new one with SIGUSR1 once the old one is dead; this script starts the next on the same ports and database.
 # Bounded: every wait has a deadline; processes and the database are cleaned up on any exit.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
