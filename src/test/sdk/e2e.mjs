@@ -305,7 +305,7 @@ async function killMidFlush(sdk, killPoint) {
     + (d.answer?.accepted !== undefined ? `: ${d.status}, accepted ${d.answer.accepted}, duplicates ${d.answer.duplicates}` : d.status ? `: ${d.status}` : '');
   check(redelivered.length === killedIds.size && later.some((d) => d.outcome === 'answered' && d.status === 200),
     `the SDK sent the killed batch again: ${redelivered.length} of ${killedIds.size} of its messageIds delivered `
-      + `${1 + later.length} times in all; after the kill: ${later.map(describe).join('; ') || 'nothing'}`);
+      + `${1 + later.length} time${later.length ? 's' : ''} in all; after the kill: ${later.map(describe).join('; ') || 'nothing'}`);
   check(failures.length === 0, `the SDK reported the flush delivered (took ${(flushMs / 1000).toFixed(1)} s); `
     + `SDK-reported failures: ${tally(failures)}`);
 
