@@ -3,6 +3,7 @@ package dev.tally.sdk;
 import dev.tally.ingest.BodyDecoder;
 import dev.tally.ingest.BodyParser;
 import dev.tally.ingest.Deadline;
+import dev.tally.ingest.Incoming;
 import dev.tally.ingest.IngestService;
 import dev.tally.ingest.ParsedBody;
 import dev.tally.platform.BodyLimitFilter;
@@ -11,12 +12,17 @@ import dev.tally.platform.TallyConfig;
 import dev.tally.security.Authenticator;
 import dev.tally.security.Caller;
 import dev.tally.security.CurrentCaller;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One SDK request through Tally: decode (Content-Encoding, with the size limit on the decoded bytes), parse the
@@ -33,6 +39,17 @@ public class SdkIngest {
   @Inject TallyConfig config;
   @Inject CurrentCaller current;
   @Inject Authenticator authenticator;
+  @Inject MeterRegistry metrics;
+
+  /** Messages received per protocol, authenticated, before normalization: which SDKs send how much. */
+  private final Map<Protocol, Counter> messages = new EnumMap<>(Protocol.class);
+
+  @PostConstruct
+  void counters() {
+    for (Protocol protocol : Protocol.values()) {
+      messages.put(protocol, metrics.counter("tally.sdk.messages", "protocol", protocol.id()));
+    }
+  }
 
   /** The request's parts an SDK route hands over; {@code compression} is PostHog's query parameter (gzip-js). */
   public record Call(Protocol protocol, String path, String contentType, String contentEncoding, String compression, byte[] body) {}
@@ -70,8 +87,9 @@ public class SdkIngest {
         return unreadable(call, json, unreadable, outcome.caller());
       }
       Caller caller = outcome.caller();
-      Unpacker.Unpacked messages = (Unpacker.Unpacked) unpacked;
-      return Deadline.within(ingest.ingestAll(messages.incoming(), call.contentType(), caller.keyId(), caller.boundClientId()),
+      List<Incoming> incoming = ((Unpacker.Unpacked) unpacked).incoming();
+      messages.get(call.protocol()).increment(incoming.size());
+      return Deadline.within(ingest.ingestAll(incoming, call.contentType(), caller.keyId(), caller.boundClientId()),
               config.ingest().requestDeadline())
           .map(result -> Response.ok(SdkReply.of(call.protocol(), result), MediaType.APPLICATION_JSON).build());
     });

@@ -8,7 +8,9 @@ import static org.hamcrest.Matchers.equalTo;
 
 import dev.tally.security.Keys;
 import dev.tally.support.AdminKey;
+import dev.tally.support.ManagementPort;
 import dev.tally.support.TestDb;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.config.EncoderConfig;
@@ -17,6 +19,7 @@ import io.restassured.specification.RequestSpecification;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -33,6 +36,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @QuarkusTest
 @ExtendWith(AdminKey.class)
 class SdkIngestTest {
+
+  @TestHTTPResource(value = "/", management = true)
+  URL management;
 
   private static final String SEGMENT = "{\"preset\": \"segment\", \"fields\": {\"amount\": \"/properties/revenue\"}}";
   private static final String RUDDERSTACK = SEGMENT.replace("segment", "rudderstack");
@@ -115,6 +121,8 @@ class SdkIngestTest {
     assertThat(TestDb.one("SELECT metric, amount::text AS amount, event_id FROM events WHERE client_id = ?", client))
         .containsEntry("metric", "item_purchased").containsEntry("amount", "12.5")
         .containsEntry("event_id", "01a2176b-5121-768e-9983-04c036599c3b");
+    String metrics = given().port(ManagementPort.of(management)).get("/q/metrics").then().statusCode(200).extract().asString();
+    assertThat(metrics).containsPattern("tally_sdk_messages_total\\{protocol=\"posthog\"[^}]*\\} [1-9]");
     assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ? AND jsonb_exists(envelope->'members', 'sent_at')"
         + " AND NOT jsonb_exists(envelope->'members', 'api_key') AND refused_at_ingest = (payload->>'event' LIKE '$%')", client)).isEqualTo(4);
   }
