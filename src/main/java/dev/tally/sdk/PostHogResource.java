@@ -6,6 +6,7 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
@@ -14,6 +15,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -50,8 +53,9 @@ public class PostHogResource {
   @POST
   @Path("/{route: capture|e}")
   @Operation(summary = "One event, an array of events or a batch — PostHog's capture routes (/e/ is posthog-js')")
-  public Uni<Response> capture(@Context UriInfo uri, @Context HttpHeaders headers, @QueryParam("compression") String compression,
-      byte[] body) {
+  public Uni<Response> capture(
+      @PathParam("route") @Parameter(schema = @Schema(enumeration = {"capture", "e"})) String route,
+      @Context UriInfo uri, @Context HttpHeaders headers, @QueryParam("compression") String compression, byte[] body) {
     return handle(uri, headers, compression, body);
   }
 

@@ -6,6 +6,7 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -13,6 +14,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -44,7 +47,9 @@ public class SegmentResource {
   @APIResponse(responseCode = "413", description = "Over tally.ingest.max-body-bytes (decoded) or max-batch-size; nothing stored")
   @APIResponse(responseCode = "429", description = "Over the key's rate limit; the SDK retries")
   @APIResponse(responseCode = "503", description = "Database unavailable; the SDK retries, and retries are never counted twice")
-  public Uni<Response> batch(@Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
+  public Uni<Response> batch(
+      @PathParam("route") @Parameter(schema = @Schema(enumeration = {"batch", "import"})) String route,
+      @Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
     return handle(uri, headers, body);
   }
 
@@ -59,7 +64,9 @@ public class SegmentResource {
   @Path("/{call: identify|page|screen|group|alias}")
   @Operation(summary = "One identify, page, screen, group or alias message",
       description = "Kept raw and refused with unsupported_message_type: these describe users and pages, not measurements")
-  public Uni<Response> other(@Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
+  public Uni<Response> other(
+      @PathParam("call") @Parameter(schema = @Schema(enumeration = {"identify", "page", "screen", "group", "alias"})) String call,
+      @Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
     return handle(uri, headers, body);
   }
 
