@@ -68,7 +68,7 @@ public class SdkIngest {
     if (decoded instanceof BodyDecoder.Undecodable undecodable) {
       Unpacker.Result nothing = Unpacker.unpack(call.protocol(), call.path(), route,
           new ParsedBody.Unparseable(undecodable.message()));
-      return authenticated(call, null).flatMap(caller -> caller.refusal() != null
+      return authenticated(call, null, undecodable.message()).flatMap(caller -> caller.refusal() != null
           ? Uni.createFrom().item(caller.refusal())
           : unreadable(call, bytes, (Unpacker.Unreadable) nothing, caller.caller()));
     }
@@ -79,7 +79,8 @@ public class SdkIngest {
       return Uni.createFrom().item(Authenticator.unauthorized(mixed.message() + "; nothing was stored", challenge(call)));
     }
     String bodyKey = unpacked instanceof Unpacker.Unpacked u ? u.key() : null;
-    return authenticated(call, bodyKey).flatMap(outcome -> {
+    String whyUnreadable = unpacked instanceof Unpacker.Unreadable u ? u.message() : null;
+    return authenticated(call, bodyKey, whyUnreadable).flatMap(outcome -> {
       if (outcome.refusal() != null) {
         return Uni.createFrom().item(outcome.refusal());
       }
@@ -97,15 +98,17 @@ public class SdkIngest {
 
   /**
    * The caller: the one AuthFilter found in the headers, else the key found in the body. SDK events have no
-   * clientId of their own, so only a key bound to one client (an ingest key) may send them.
+   * clientId of their own, so only a key bound to one client (an ingest key) may send them. {@code unreadable}
+   * says why the body could not be read (null when it could): then no key could be found in it either.
    */
-  private Uni<Authenticator.Outcome> authenticated(Call call, String bodyKey) {
+  private Uni<Authenticator.Outcome> authenticated(Call call, String bodyKey, String unreadable) {
     Uni<Authenticator.Outcome> outcome;
     if (current.authenticated()) {
       outcome = Uni.createFrom().item(new Authenticator.Outcome(current.get(), null));
     } else if (bodyKey == null) {
+      String why = unreadable == null ? "" : " (the body could not be read, so neither could a key in it: " + unreadable + ")";
       outcome = Uni.createFrom().item(new Authenticator.Outcome(null, Authenticator.unauthorized(
-          "an API key is required: " + howToSendKey(call.protocol()) + "; nothing was stored", challenge(call))));
+          "an API key is required: " + howToSendKey(call.protocol()) + why + "; nothing was stored", challenge(call))));
     } else {
       outcome = authenticator.authenticate(bodyKey, "POST", call.path(), List.of(), challenge(call));
     }

@@ -209,6 +209,19 @@ class SdkIngestTest {
   }
 
   @Test
+  void aBodyKeyInABodyThatCannotBeReadIsNoKey() {
+    String client = newClientId("unreadable");
+    String key = Keys.ingestKey(client);
+    given().header(AdminKey.ANONYMOUS, "yes").contentType("application/json").body("{\"api_key\":\"" + key + "\",\"batch\":[")
+        .post("/batch/")
+        .then().statusCode(401).body("detail", containsString("the body could not be read"));
+    given().header(AdminKey.ANONYMOUS, "yes").header("Content-Encoding", "gzip").contentType("application/json")
+        .body("{\"api_key\":\"" + key + "\"}").post("/batch/")
+        .then().statusCode(401).body("detail", containsString("not valid gzip"));
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ?", client)).isZero();
+  }
+
+  @Test
   void aZipBombIs413AndNothingIsStored() throws IOException {
     String client = newClientId("bomb");
     String key = Keys.ingestKey(client);
