@@ -62,15 +62,21 @@ floor_tps=$(awk '/^tps = / { printf "%.0f", $3 }' "$work/pgbench.txt")
 wrk -t2 -c"$connections" -d"${seconds}s" --latency "http://127.0.0.1:$mport/q/health/live" >"$work/live.txt"
 
 cat >"$work/post.lua" <<'LUA'
+-- setup() runs in the main Lua state once per thread: it hands each thread its own tag, so no two threads ever
+-- send the same eventId (an unseeded math.random gives every thread the same "random" tag).
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tag", string.format("t%d-%d", threads, os.time()))
+end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("TALLY_BENCH_KEY")
 local counter = 0
-local thread_tag = tostring(math.random(1, 1000000000))
 request = function()
   counter = counter + 1
   local body = string.format('{"clientId":"bench","metric":"m","amount":%d,"timestamp":"2024-01-01T00:00:00Z","eventId":"%s-%d"}',
-    counter, thread_tag, counter)
+    counter, tag, counter)
   return wrk.format(nil, "/events", nil, body)
 end
 LUA
@@ -86,6 +92,11 @@ printf '\n%-44s %10s %10s %10s\n' "measurement ($connections connections, ${seco
 printf '%-44s %10s %10s %10s\n' "baseline: GET /q/health/live" "$live_rps" "$(pct "$work/live.txt" 50%)" "$(pct "$work/live.txt" 99%)"
 printf '%-44s %10s %10s %10s\n' "baseline: pgbench, 2 commits per event" "$floor_tps" "-" "-"
 printf '%-44s %10s %10s %10s\n' "POST /events, one new event each" "$ingest_rps" "$(pct "$work/ingest.txt" 50%)" "$(pct "$work/ingest.txt" 99%)"
-printf '\nevents stored: %s; non-2xx answers: %s\n' "$stored" "$non2xx"
+answered=$(awk '/requests in/ { print $1 }' "$work/ingest.txt")
+printf '\nrequests answered: %s; non-2xx answers: %s; events stored: %s\n' "$answered" "$non2xx" "$stored"
+# Each request is a new event: stored = answered, plus at most one in-flight request per connection at the end.
+if [ "$stored" -lt "$((answered - non2xx))" ] || [ "$stored" -gt "$((answered + connections))" ]; then
+  echo "WARNING: stored events do not match the answered requests: a figure above counts something else" >&2
+fi
 awk -v a="$ingest_rps" -v f="$floor_tps" -v l="$live_rps" \
   'BEGIN { printf "ingest / database floor = %.2f; ingest / HTTP alone = %.3f\n", a / f, a / l }'
