@@ -25,7 +25,8 @@ public final class BodyDecoder {
 
   public record Decoded(byte[] bytes) implements Result {}
 
-  public record TooLarge(int limit) implements Result {}
+  /** Over the limit: as received ({@code receivedBytes} set), or once decoded ({@code receivedBytes} null). */
+  public record TooLarge(int limit, Integer receivedBytes) implements Result {}
 
   public record Undecodable(String message) implements Result {}
 
@@ -33,7 +34,14 @@ public final class BodyDecoder {
 
   private BodyDecoder() {}
 
+  /** @param body the body as received (null: empty); refused at once when it alone is over the limit */
   public static Result decode(byte[] body, String contentEncoding, int limit) {
+    if (body == null) {
+      return new Decoded(new byte[0]);
+    }
+    if (body.length > limit) {
+      return new TooLarge(limit, body.length);
+    }
     List<String> codings = codings(contentEncoding);
     // Codings are listed in the order they were applied: undo them from the last one.
     Collections.reverse(codings);
@@ -51,7 +59,7 @@ public final class BodyDecoder {
         return new Undecodable("the body is not valid " + coding + " data: " + e.getMessage());
       }
       if (bytes == null) {
-        return new TooLarge(limit);
+        return new TooLarge(limit, null);
       }
     }
     return new Decoded(bytes);

@@ -71,19 +71,16 @@ public class EventResource {
       @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
       @HeaderParam(HttpHeaders.CONTENT_ENCODING) String contentEncoding,
       byte[] body) {
-    byte[] bytes = body == null ? new byte[0] : body;
-    int limit = config.ingest().maxBodyBytes();
-    if (bytes.length > limit) {
-      return Uni.createFrom().item(BodyLimitFilter.tooLarge(bytes.length, limit));
+    BodyDecoder.Result decoded = BodyDecoder.decode(body, contentEncoding, config.ingest().maxBodyBytes());
+    if (decoded instanceof BodyDecoder.TooLarge tooLarge) {
+      return Uni.createFrom().item(BodyLimitFilter.tooLarge(tooLarge.receivedBytes(), tooLarge.limit()));
     }
     Caller sender = caller.get();
-    BodyDecoder.Result decoded = BodyDecoder.decode(bytes, contentEncoding, limit);
-    if (decoded instanceof BodyDecoder.TooLarge) {
-      return Uni.createFrom().item(BodyLimitFilter.tooLargeDecoded(limit));
-    }
     Uni<IngestOutcome> pipeline = decoded instanceof BodyDecoder.Decoded d
         ? ingest.ingest(d.bytes(), contentType, sender.keyId(), sender.boundClientId())
-        : ingest.undecodable(bytes, contentType, ((BodyDecoder.Undecodable) decoded).message(), sender.keyId(), sender.boundClientId());
+        // Not decodable (broken gzip, an unknown coding): kept raw exactly as received.
+        : ingest.unparseable(body, contentType, ((BodyDecoder.Undecodable) decoded).message(), null, sender.keyId(),
+            sender.boundClientId()).map(IngestOutcome.Single::new);
     return Deadline.within(pipeline, config.ingest().requestDeadline()).map(EventResource::toResponse);
   }
 

@@ -92,14 +92,6 @@ public class IngestService {
   }
 
   /**
-   * A body that cannot even be decoded (a broken gzip stream, an unsupported Content-Encoding): kept raw,
-   * exactly as received, and answered unparseable.
-   */
-  public Uni<IngestOutcome> undecodable(byte[] body, String contentType, String message, String keyId, String boundClientId) {
-    return unparseable(body, bounded(contentType), message, null, new Sender(keyId, boundClientId)).map(IngestOutcome.Single::new);
-  }
-
-  /**
    * A whole request body that holds no event to unpack (not JSON, not decodable, an SDK envelope without its
    * batch): kept raw as received, with the SDK envelope's description when there is one, and answered unparseable.
    */

@@ -37,8 +37,15 @@ public class BodyLimitFilter {
         .toResponse();
   }
 
-  /** A compressed body that inflates past the limit (a zip bomb, or just too much): refused, nothing stored. */
-  public static Response tooLargeDecoded(int limit) {
+  /**
+   * A body over the limit as received ({@code receivedBytes}), or, when that is null, a compressed body that
+   * inflates past it (a zip bomb, or just too much): refused, nothing stored.
+   */
+  public static Response tooLarge(Integer receivedBytes, int limit) {
+    return receivedBytes != null ? tooLarge(receivedBytes.longValue(), limit) : tooLargeDecoded(limit);
+  }
+
+  private static Response tooLargeDecoded(int limit) {
     return Problem.of(Response.Status.REQUEST_ENTITY_TOO_LARGE,
             "the body decompresses to more than " + limit + " bytes (tally.ingest.max-body-bytes applies to the decoded body);"
                 + " nothing was stored")

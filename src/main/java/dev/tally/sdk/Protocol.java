@@ -1,5 +1,6 @@
 package dev.tally.sdk;
 
+import com.fasterxml.jackson.core.JsonPointer;
 import java.util.List;
 import java.util.Map;
 
@@ -21,12 +22,12 @@ public enum Protocol {
   static final String BATCH_MEMBER = "batch";
 
   private final String id;
-  private final List<String> keyPointers;
+  private final List<JsonPointer> keyPointers;
   private final Map<String, String> impliedTypes;
 
   Protocol(String id, List<String> keyPointers, Map<String, String> impliedTypes) {
     this.id = id;
-    this.keyPointers = keyPointers;
+    this.keyPointers = keyPointers.stream().map(JsonPointer::compile).toList();
     this.impliedTypes = impliedTypes;
   }
 
@@ -35,13 +36,14 @@ public enum Protocol {
     return id;
   }
 
-  /** Where this protocol's bodies may carry the API key (RFC 6901 pointers), in order of preference. */
-  List<String> keyPointers() {
+  /** Where this protocol's bodies may carry the API key, in order of preference. */
+  List<JsonPointer> keyPointers() {
     return keyPointers;
   }
 
-  /** The message type a single-call route implies (/v1/track: track); null for batch routes. */
-  String impliedType(String route) {
+  /** The message type a single-call endpoint implies (/v1/track and /v1/track/: track); null for batch endpoints. */
+  String impliedType(String endpoint) {
+    String route = endpoint.length() > 1 && endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
     return impliedTypes.get(route);
   }
 }

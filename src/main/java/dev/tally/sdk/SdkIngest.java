@@ -55,26 +55,21 @@ public class SdkIngest {
   public record Call(Protocol protocol, String path, String contentType, String contentEncoding, String compression, byte[] body) {}
 
   public Uni<Response> handle(Call call) {
-    byte[] bytes = call.body() == null ? new byte[0] : call.body();
-    int limit = config.ingest().maxBodyBytes();
-    if (bytes.length > limit) {
-      return Uni.createFrom().item(BodyLimitFilter.tooLarge(bytes.length, limit));
+    BodyDecoder.Result decoded = BodyDecoder.decode(call.body(), encoding(call), config.ingest().maxBodyBytes());
+    if (decoded instanceof BodyDecoder.TooLarge tooLarge) {
+      return Uni.createFrom().item(BodyLimitFilter.tooLarge(tooLarge.receivedBytes(), tooLarge.limit()));
     }
-    BodyDecoder.Result decoded = BodyDecoder.decode(bytes, encoding(call), limit);
-    if (decoded instanceof BodyDecoder.TooLarge) {
-      return Uni.createFrom().item(BodyLimitFilter.tooLargeDecoded(limit));
+    // What a row keeps of a body without events: the decoded JSON text, or the bytes as received when they do not decode.
+    byte[] stored;
+    ParsedBody parsed;
+    if (decoded instanceof BodyDecoder.Decoded d) {
+      stored = d.bytes();
+      parsed = parser.parseEnvelope(stored, call.contentType(), Protocol.BATCH_MEMBER);
+    } else {
+      stored = call.body();
+      parsed = new ParsedBody.Unparseable(((BodyDecoder.Undecodable) decoded).message());
     }
-    String route = route(call.path());
-    if (decoded instanceof BodyDecoder.Undecodable undecodable) {
-      Unpacker.Result nothing = Unpacker.unpack(call.protocol(), call.path(), route,
-          new ParsedBody.Unparseable(undecodable.message()));
-      return authenticated(call, null, undecodable.message()).flatMap(caller -> caller.refusal() != null
-          ? Uni.createFrom().item(caller.refusal())
-          : unreadable(call, bytes, (Unpacker.Unreadable) nothing, caller.caller()));
-    }
-    byte[] json = ((BodyDecoder.Decoded) decoded).bytes();
-    Unpacker.Result unpacked = Unpacker.unpack(call.protocol(), call.path(), route,
-        parser.parseEnvelope(json, call.contentType(), Protocol.BATCH_MEMBER));
+    Unpacker.Result unpacked = Unpacker.unpack(call.protocol(), call.path(), parsed);
     if (unpacked instanceof Unpacker.MixedKeys mixed) {
       return Uni.createFrom().item(Authenticator.unauthorized(mixed.message() + "; nothing was stored", challenge(call)));
     }
@@ -84,10 +79,12 @@ public class SdkIngest {
       if (outcome.refusal() != null) {
         return Uni.createFrom().item(outcome.refusal());
       }
-      if (unpacked instanceof Unpacker.Unreadable unreadable) {
-        return unreadable(call, json, unreadable, outcome.caller());
-      }
       Caller caller = outcome.caller();
+      if (unpacked instanceof Unpacker.Unreadable unreadable) {
+        return Deadline.within(ingest.unparseable(stored, call.contentType(), unreadable.message(), unreadable.envelopeJson(),
+                    caller.keyId(), caller.boundClientId()), config.ingest().requestDeadline())
+            .map(result -> Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON).entity(result).build());
+      }
       List<Incoming> incoming = ((Unpacker.Unpacked) unpacked).incoming();
       messages.get(call.protocol()).increment(incoming.size());
       return Deadline.within(ingest.ingestAll(incoming, call.contentType(), caller.keyId(), caller.boundClientId()),
@@ -124,12 +121,6 @@ public class SdkIngest {
     });
   }
 
-  private Uni<Response> unreadable(Call call, byte[] body, Unpacker.Unreadable unreadable, Caller caller) {
-    return Deadline.within(ingest.unparseable(body, call.contentType(), unreadable.message(), unreadable.envelopeJson(),
-                caller.keyId(), caller.boundClientId()), config.ingest().requestDeadline())
-        .map(result -> Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON).entity(result).build());
-  }
-
   private static String howToSendKey(Protocol protocol) {
     return protocol == Protocol.POSTHOG
         ? "send it as api_key in the body (the PostHog SDK's project API key), or in Authorization: Bearer"
@@ -146,9 +137,5 @@ public class SdkIngest {
       return "gzip";
     }
     return call.contentEncoding();
-  }
-
-  static String route(String path) {
-    return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
   }
 }

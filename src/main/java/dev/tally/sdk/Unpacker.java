@@ -41,8 +41,8 @@ public final class Unpacker {
 
   private Unpacker() {}
 
-  /** @param endpoint the request path as received; @param route the same without a trailing slash */
-  public static Result unpack(Protocol protocol, String endpoint, String route, ParsedBody body) {
+  /** @param endpoint the request path as received */
+  public static Result unpack(Protocol protocol, String endpoint, ParsedBody body) {
     ObjectNode envelope = NODES.objectNode().put("protocol", protocol.id()).put("endpoint", endpoint);
     if (body instanceof ParsedBody.Unparseable unparseable) {
       return new Unreadable(unparseable.message(), json(envelope));
@@ -72,7 +72,7 @@ public final class Unpacker {
       return new MixedKeys("the body carries " + keys.size() + " different API keys; send one request per key");
     }
     String envelopeJson = json(envelope);
-    String impliedType = protocol.impliedType(route);
+    String impliedType = protocol.impliedType(endpoint);
     List<Incoming> incoming = new ArrayList<>(stripped.size());
     for (ParsedBody.Element element : stripped) {
       incoming.add(new Incoming(element, envelopeJson,
@@ -86,33 +86,39 @@ public final class Unpacker {
    * is kept byte-exact as received, so its key (if any) is read but not removed: rewriting it would change it.
    */
   private static ParsedBody.Element withoutKeys(Protocol protocol, ParsedBody.Element element, Set<String> keys) {
-    if (!element.parsed() || !element.event().json().isObject()) {
+    if (!element.parsed() || !(element.event().json() instanceof ObjectNode message) || !hasKey(protocol, message)) {
       return element;
     }
-    ObjectNode copy = (ObjectNode) element.event().json().deepCopy();
-    if (!removeKeys(protocol, copy, keys) || !element.jsonbSafe()) {
+    // Copied only when there is a key to remove: most messages (all a Node SDK sends) carry none.
+    ObjectNode copy = message.deepCopy();
+    removeKeys(protocol, copy, keys);
+    if (!element.jsonbSafe()) {
       return element;
     }
     byte[] raw = json(copy).getBytes(StandardCharsets.UTF_8);
     return new ParsedBody.Element(new ParsedEvent(copy, element.event().duplicateKeys()), null, raw, true);
   }
 
-  /** Removes every key member the protocol knows from {@code node}, collecting their values; true when any was there. */
-  private static boolean removeKeys(Protocol protocol, ObjectNode node, Set<String> keys) {
-    boolean found = false;
-    for (String pointer : protocol.keyPointers()) {
-      JsonPointer path = JsonPointer.compile(pointer);
-      JsonNode parent = node.at(path.head());
-      String member = path.last().getMatchingProperty();
-      if (parent instanceof ObjectNode object && object.has(member)) {
-        JsonNode value = object.remove(member);
-        found = true;
+  private static boolean hasKey(Protocol protocol, ObjectNode node) {
+    for (JsonPointer pointer : protocol.keyPointers()) {
+      if (!node.at(pointer).isMissingNode()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Removes every key member the protocol knows from {@code node}, collecting their values. */
+  private static void removeKeys(Protocol protocol, ObjectNode node, Set<String> keys) {
+    for (JsonPointer pointer : protocol.keyPointers()) {
+      String member = pointer.last().getMatchingProperty();
+      if (node.at(pointer.head()) instanceof ObjectNode parent && parent.has(member)) {
+        JsonNode value = parent.remove(member);
         if (value.isTextual() && !value.asText().isBlank()) {
           keys.add(value.asText().strip());
         }
       }
     }
-    return found;
   }
 
   private static String json(JsonNode node) {

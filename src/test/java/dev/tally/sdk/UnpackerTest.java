@@ -44,7 +44,7 @@ class UnpackerTest {
     byte[] body = ((BodyDecoder.Decoded) BodyDecoder.decode(request.body(), request.header("content-encoding"), 1 << 20)).bytes();
     assertThat(new String(body, StandardCharsets.UTF_8)).isEqualTo(request.decodedBody());
 
-    Unpacker.Result result = Unpacker.unpack(protocol, request.path(), SdkIngest.route(request.path()),
+    Unpacker.Result result = Unpacker.unpack(protocol, request.path(),
         PARSER.parseEnvelope(body, request.header("content-type"), Protocol.BATCH_MEMBER));
 
     Unpacker.Unpacked unpacked = (Unpacker.Unpacked) result;
@@ -81,7 +81,7 @@ class UnpackerTest {
       "SEGMENT    | /v1/track | {\"type\":\"track\",\"event\":\"e\"}                                  |            | {\"type\":\"track\",\"event\":\"e\"}",
   })
   void keysInSingleEventsAreFoundAndNotStored(Protocol protocol, String route, String body, String key, String stored) throws Exception {
-    Unpacker.Unpacked unpacked = (Unpacker.Unpacked) Unpacker.unpack(protocol, route, route,
+    Unpacker.Unpacked unpacked = (Unpacker.Unpacked) Unpacker.unpack(protocol, route,
         PARSER.parseEnvelope(body.getBytes(StandardCharsets.UTF_8), "application/json", Protocol.BATCH_MEMBER));
     assertThat(unpacked.key()).isEqualTo(key);
     assertThat(JSON.readTree(unpacked.incoming().get(0).element().raw())).isEqualTo(JSON.readTree(stored));
@@ -94,7 +94,7 @@ class UnpackerTest {
       "[{\"api_key\":\"a\",\"event\":\"e\"},{\"api_key\":\"b\",\"event\":\"e\"}]",
   })
   void differentKeysInOneBodyAreRefused(String body) {
-    assertThat(Unpacker.unpack(Protocol.POSTHOG, "/batch/", "/batch",
+    assertThat(Unpacker.unpack(Protocol.POSTHOG, "/batch/",
         PARSER.parseEnvelope(body.getBytes(StandardCharsets.UTF_8), "application/json", Protocol.BATCH_MEMBER)))
         .isInstanceOf(Unpacker.MixedKeys.class);
   }
@@ -108,7 +108,7 @@ class UnpackerTest {
   })
   void bodiesWithoutReadableEventsAreUnreadable(String body) {
     ParsedBody parsed = PARSER.parseEnvelope(body.getBytes(StandardCharsets.UTF_8), "application/json", Protocol.BATCH_MEMBER);
-    assertThat(Unpacker.unpack(Protocol.SEGMENT, "/v1/batch", "/v1/batch", parsed)).isInstanceOf(Unpacker.Unreadable.class);
+    assertThat(Unpacker.unpack(Protocol.SEGMENT, "/v1/batch", parsed)).isInstanceOf(Unpacker.Unreadable.class);
   }
 
   @ParameterizedTest(name = "{0} {1} {2}")
