@@ -1,9 +1,7 @@
 package dev.tally.ingest;
 
-import dev.tally.mapping.MappingService;
 import dev.tally.normalize.CanonicalEvent;
 import dev.tally.normalize.FieldError;
-import dev.tally.normalize.Mapping;
 import dev.tally.normalize.Normalization;
 import dev.tally.normalize.Normalizer;
 import dev.tally.normalize.ParsedEvent;
@@ -16,10 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -36,11 +32,10 @@ public class IngestService {
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
   @Inject BodyParser parser;
-  @Inject Normalizer normalizer;
+  @Inject MappedNormalizer normalizer;
   @Inject EventStore store;
   @Inject Clock clock;
   @Inject MeterRegistry metrics;
-  @Inject MappingService mappings;
 
   /**
    * @param keyId the public id of the sender's API key, recorded on every raw row (null with security disabled)
@@ -150,22 +145,21 @@ public class IngestService {
   }
 
   private Uni<List<EventResult>> normalizeAndSettle(List<Prepared> prepared, List<Long> rawIds) {
-    Set<String> clients = new HashSet<>();
-    for (Prepared p : prepared) {
-      if (p.event() != null && p.refused() == null && p.clientId() != null) {
-        clients.add(p.clientId());
+    Instant now = clock.instant();
+    List<MappedNormalizer.Job> jobs = new ArrayList<>(prepared.size());
+    List<Long> jobRawIds = new ArrayList<>(prepared.size());
+    for (int i = 0; i < prepared.size(); i++) {
+      Prepared p = prepared.get(i);
+      if (p.event() != null && p.refused() == null) {
+        // The client the event names, which chooses the mapping (as a recovery run will read it again).
+        jobs.add(new MappedNormalizer.Job(p.event(), Normalizer.clientIdOf(p.event()), now));
+        jobRawIds.add(rawIds.get(i));
       }
     }
-    return mappings.mappingsFor(clients).flatMap(byClient -> {
-      Instant now = clock.instant();
-      List<Settlement> settlements = new ArrayList<>(prepared.size());
-      for (int i = 0; i < prepared.size(); i++) {
-        Prepared p = prepared.get(i);
-        if (p.event() != null && p.refused() == null) {
-          String clientId = Normalizer.clientIdOf(p.event());
-          Mapping mapping = clientId == null ? Mapping.DEFAULT : byClient.get(clientId);
-          settlements.add(new Settlement(rawIds.get(i), normalizer.normalize(p.event(), mapping, now)));
-        }
+    return normalizer.normalize(jobs).flatMap(normalizations -> {
+      List<Settlement> settlements = new ArrayList<>(jobs.size());
+      for (int i = 0; i < jobs.size(); i++) {
+        settlements.add(new Settlement(jobRawIds.get(i), normalizations.get(i)));
       }
       return store.settle(settlements).map(settled -> results(prepared, rawIds, settlements, settled));
     }).invoke(this::count);

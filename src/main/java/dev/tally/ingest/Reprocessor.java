@@ -1,8 +1,6 @@
 package dev.tally.ingest;
 
-import dev.tally.mapping.MappingService;
 import dev.tally.normalize.FieldError;
-import dev.tally.normalize.Mapping;
 import dev.tally.normalize.Normalization;
 import dev.tally.normalize.Normalizer;
 import io.smallrye.mutiny.Uni;
@@ -14,10 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Normalizes stored raw rows again with their client's current mapping and settles them within the caller's
@@ -32,8 +27,7 @@ public class Reprocessor {
   public static final String STORED_COLUMNS = "id, received_at, status, fingerprint, payload::text AS payload, raw_body, client_id";
 
   @Inject BodyParser parser;
-  @Inject Normalizer normalizer;
-  @Inject MappingService mappings;
+  @Inject MappedNormalizer normalizer;
   @Inject EventStore store;
 
   public Uni<List<Reprocessed>> reprocess(SqlConnection connection, List<StoredRaw> rows) {
@@ -41,20 +35,23 @@ public class Reprocessor {
       return Uni.createFrom().item(List.of());
     }
     List<ParsedBody.Element> elements = new ArrayList<>(rows.size());
-    Set<String> clients = new HashSet<>();
+    List<MappedNormalizer.Job> jobs = new ArrayList<>(rows.size());
     for (StoredRaw row : rows) {
       ParsedBody.Element element = withFiledClient(parser.parseElement(row.content()), row);
       elements.add(element);
-      String clientId = element.parsed() ? Normalizer.clientIdOf(element.event()) : null;
-      if (clientId != null) {
-        clients.add(clientId);
+      if (element.parsed()) {
+        // The clock the request would have used: when the event was received.
+        jobs.add(new MappedNormalizer.Job(element.event(), Normalizer.clientIdOf(element.event()), row.receivedAt()));
       }
     }
-    return mappings.mappingsFor(clients).flatMap(byClient -> {
+    return normalizer.normalize(jobs).flatMap(normalizations -> {
       List<Settlement> settlements = new ArrayList<>(rows.size());
+      int next = 0;
       for (int i = 0; i < rows.size(); i++) {
         StoredRaw row = rows.get(i);
-        Normalization normalization = normalize(row, elements.get(i), byClient);
+        ParsedBody.Element element = elements.get(i);
+        Normalization normalization = element.parsed() ? normalizations.get(next++)
+            : new Normalization.Rejected(List.of(new FieldError(null, EventResult.UNPARSEABLE, element.error())), 0);
         if (!row.counted() || sameEvent(row, normalization)) {
           settlements.add(new Settlement(row.id(), normalization));
         }
@@ -84,16 +81,6 @@ public class Reprocessor {
   /** A counted row may only settle again as the event it already stands for. */
   private static boolean sameEvent(StoredRaw row, Normalization normalization) {
     return normalization instanceof Normalization.Accepted accepted && accepted.fingerprint().equals(row.fingerprint());
-  }
-
-  private Normalization normalize(StoredRaw row, ParsedBody.Element element, Map<String, Mapping> byClient) {
-    if (!element.parsed()) {
-      return new Normalization.Rejected(List.of(new FieldError(null, EventResult.UNPARSEABLE, element.error())), 0);
-    }
-    String clientId = Normalizer.clientIdOf(element.event());
-    Mapping mapping = clientId == null ? Mapping.DEFAULT : byClient.getOrDefault(clientId, Mapping.DEFAULT);
-    // The clock the request would have used: when the event was received.
-    return normalizer.normalize(element.event(), mapping, row.receivedAt());
   }
 
   /** Raw rows as selected with {@link #STORED_COLUMNS}: jsonb payloads as their JSON text, the rest as the exact bytes received. */
