@@ -3,6 +3,7 @@ package dev.tally.ingest;
 import static dev.tally.support.Events.event;
 import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.lessThan;
@@ -10,6 +11,7 @@ import static org.hamcrest.Matchers.notNullValue;
 
 import dev.tally.support.AdminKey;
 import dev.tally.support.ManagementPort;
+import dev.tally.support.TestDb;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -44,7 +46,8 @@ class DatabaseUnavailableTest {
 
   @Test
   void ingestAnswers503WithRetryAfterAndAcknowledgesNothing() {
-    given().contentType(ContentType.JSON).body(event(newClientId("outage"), "m", "1", "2024-01-01T00:00:00Z"))
+    String client = newClientId("outage");
+    given().contentType(ContentType.JSON).body(event(client, "m", "1", "2024-01-01T00:00:00Z"))
         .when().post("/events")
         .then().statusCode(503)
         .time(lessThan(10_000L))
@@ -52,12 +55,16 @@ class DatabaseUnavailableTest {
         .contentType("application/problem+json")
         .body("status", equalTo(503))
         .body("detail", containsString("nothing was acknowledged"));
+    // The database itself is up (only the reactive pool points nowhere): nothing reached it.
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ?", client)).isZero();
   }
 
   @Test
   void batchesAndReadsAnswer503Too() {
-    given().contentType(ContentType.JSON).body("[" + event(newClientId("outage"), "m", "1", "2024-01-01T00:00:00Z") + "]")
+    String client = newClientId("outage");
+    given().contentType(ContentType.JSON).body("[" + event(client, "m", "1", "2024-01-01T00:00:00Z") + "]")
         .post("/events").then().statusCode(503).header("Retry-After", notNullValue());
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ?", client)).isZero();
     given().get("/raw-events").then().statusCode(503);
   }
 

@@ -20,6 +20,8 @@ import io.restassured.http.ContentType;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -204,6 +206,8 @@ class SingleEventIngestTest {
 
   @Test
   void outcomesAreCountedInPrometheusMetrics() {
+    double acceptedBefore = counter("accepted");
+    double unparseableBefore = counter("unparseable");
     given().contentType(ContentType.JSON).body(event(newClientId("metrics"), "m", "1", "2024-01-01T00:00:00Z")).post("/events")
         .then().statusCode(201);
     given().contentType(ContentType.JSON).body("not json").post("/events").then().statusCode(400);
@@ -211,5 +215,15 @@ class SingleEventIngestTest {
         .then().statusCode(200)
         .body(containsString("tally_ingest_events_total{status=\"accepted\"}"))
         .body(containsString("tally_ingest_events_total{status=\"unparseable\"}"));
+    // Counted, not merely present (other tests in this JVM create the series too). Tests run one at a time.
+    assertThat(counter("accepted")).isGreaterThanOrEqualTo(acceptedBefore + 1);
+    assertThat(counter("unparseable")).isGreaterThanOrEqualTo(unparseableBefore + 1);
+  }
+
+  /** The value of tally_ingest_events_total{status}, 0 before the series exists. */
+  private double counter(String status) {
+    String metrics = given().port(ManagementPort.of(management)).get("/q/metrics").then().statusCode(200).extract().asString();
+    Matcher value = Pattern.compile("(?m)^tally_ingest_events_total\\{status=\"" + status + "\"[^}]*} ([0-9.Ee+-]+)$").matcher(metrics);
+    return value.find() ? Double.parseDouble(value.group(1)) : 0;
   }
 }
