@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
@@ -36,6 +37,8 @@ public class ApiKeyService {
 
   private final Secrets secrets = new Secrets();
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+  // Bumped by every invalidation: a lookup that was in flight meanwhile may have read the key before the change.
+  private final AtomicLong generation = new AtomicLong();
 
   private record Cached(Optional<ApiKey> key, long expiresAt) {}
 
@@ -89,15 +92,23 @@ public class ApiKeyService {
     if (cached != null && now - cached.expiresAt() < 0) {
       return Uni.createFrom().item(cached.key());
     }
+    long seen = generation.get();
     return repository.findByHash(hash).invoke(found -> {
       if (cache.size() >= config.security().keyCacheMaxEntries()) {
         cache.clear(); // unknown secrets sprayed at the API must not grow the cache without bound
       }
-      cache.put(cacheKey, new Cached(found, now + config.security().keyCacheTtl().toNanos()));
+      Cached entry = new Cached(found, now + config.security().keyCacheTtl().toNanos());
+      cache.put(cacheKey, entry);
+      // Checked after the put: an invalidation either came before this check (the entry goes) or clears it itself.
+      // Otherwise a lookup that read a key just before its revocation committed would keep it usable for the TTL.
+      if (generation.get() != seen) {
+        cache.remove(cacheKey, entry);
+      }
     });
   }
 
   void invalidateAll() {
+    generation.incrementAndGet();
     cache.clear();
   }
 
