@@ -3,6 +3,7 @@ package dev.tally.security;
 import dev.tally.normalize.Normalizer;
 import dev.tally.platform.InvalidRequestException;
 import dev.tally.platform.NotFoundException;
+import dev.tally.platform.NotifiedCache;
 import dev.tally.platform.TallyConfig;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -13,10 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
@@ -36,11 +34,8 @@ public class ApiKeyService {
   @Inject TallyConfig config;
 
   private final Secrets secrets = new Secrets();
-  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
-  // Bumped by every invalidation: a lookup that was in flight meanwhile may have read the key before the change.
-  private final AtomicLong generation = new AtomicLong();
-
-  private record Cached(Optional<ApiKey> key, long expiresAt) {}
+  private final NotifiedCache<String, Optional<ApiKey>> cache = new NotifiedCache<>(
+      () -> config.security().keyCacheTtl(), () -> config.security().keyCacheMaxEntries());
 
   void start(@Observes StartupEvent event) {
     TallyConfig.Security security = config.security();
@@ -87,29 +82,16 @@ public class ApiKeyService {
   public Uni<Optional<ApiKey>> find(String secret) {
     byte[] hash = Secrets.hash(secret);
     String cacheKey = HexFormat.of().formatHex(hash);
-    Cached cached = cache.get(cacheKey);
-    long now = System.nanoTime();
-    if (cached != null && now - cached.expiresAt() < 0) {
-      return Uni.createFrom().item(cached.key());
+    Optional<ApiKey> cached = cache.get(cacheKey);
+    if (cached != null) {
+      return Uni.createFrom().item(cached);
     }
-    long seen = generation.get();
-    return repository.findByHash(hash).invoke(found -> {
-      if (cache.size() >= config.security().keyCacheMaxEntries()) {
-        cache.clear(); // unknown secrets sprayed at the API must not grow the cache without bound
-      }
-      Cached entry = new Cached(found, now + config.security().keyCacheTtl().toNanos());
-      cache.put(cacheKey, entry);
-      // Checked after the put: an invalidation either came before this check (the entry goes) or clears it itself.
-      // Otherwise a lookup that read a key just before its revocation committed would keep it usable for the TTL.
-      if (generation.get() != seen) {
-        cache.remove(cacheKey, entry);
-      }
-    });
+    long seen = cache.generation();
+    return repository.findByHash(hash).invoke(found -> cache.put(cacheKey, found, seen));
   }
 
   void invalidateAll() {
-    generation.incrementAndGet();
-    cache.clear();
+    cache.invalidateAll();
   }
 
   private record Validated(Role role, List<String> clientIds) {}
