@@ -2,6 +2,7 @@ package dev.tally.aggregate;
 
 import dev.tally.platform.DatabaseFailures;
 import dev.tally.platform.DatabaseUnavailableException;
+import dev.tally.platform.SqlFilter;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -74,35 +75,18 @@ public class AggregateRepository {
 
   /** The rows of a query and the state they belong to, read in one statement (so in one snapshot). */
   public Uni<Answer> find(AggregateQuery query) {
-    List<String> conditions = new ArrayList<>();
-    List<Object> params = new ArrayList<>();
-    if (query.clientId() != null) {
-      params.add(query.clientId());
-      conditions.add("client_id = $" + params.size());
-    }
-    if (query.scope() != null) {
-      params.add(query.scope().toArray(new String[0]));
-      conditions.add("client_id = ANY($" + params.size() + ")");
-    }
-    if (query.metric() != null) {
-      params.add(query.metric());
-      conditions.add("metric = $" + params.size());
-    }
-    if (query.from() != null) {
-      params.add(OffsetDateTime.ofInstant(query.from(), ZoneOffset.UTC));
-      conditions.add("bucket >= $" + params.size());
-    }
-    if (query.to() != null) {
-      params.add(OffsetDateTime.ofInstant(query.to(), ZoneOffset.UTC));
-      conditions.add("bucket < $" + params.size());
-    }
+    SqlFilter filter = new SqlFilter()
+        .and("client_id = %s", query.clientId())
+        .and("client_id = ANY(%s)", query.scope() == null ? null : query.scope().toArray(new String[0]))
+        .and("metric = %s", query.metric())
+        .and("bucket >= %s", query.from() == null ? null : OffsetDateTime.ofInstant(query.from(), ZoneOffset.UTC))
+        .and("bucket < %s", query.to() == null ? null : OffsetDateTime.ofInstant(query.to(), ZoneOffset.UTC));
     // One row more than asked for tells whether the answer was cut short.
-    params.add(query.limit() + 1);
-    String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+    String limit = filter.bind(query.limit() + 1);
     String sql = "SELECT s.generation, s.as_of, r.* FROM aggregate_state s LEFT JOIN LATERAL ("
-        + rowsSql(query.granularity(), where, "$" + params.size())
+        + rowsSql(query.granularity(), filter.where(), limit)
         + ") r ON true ORDER BY r.client_id, r.metric, r.bucket";
-    return pool.preparedQuery(sql).execute(Tuple.tuple(params))
+    return pool.preparedQuery(sql).execute(filter.params())
         .onFailure().transform(DatabaseFailures::classify)
         .map(rows -> answerFrom(rows, query));
   }

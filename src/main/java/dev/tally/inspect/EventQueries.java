@@ -3,6 +3,7 @@ package dev.tally.inspect;
 import dev.tally.normalize.CanonicalEvent;
 import dev.tally.platform.DatabaseFailures;
 import dev.tally.platform.NotFoundException;
+import dev.tally.platform.SqlFilter;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -46,29 +47,14 @@ public class EventQueries {
 
   /** Newest first; {@code afterId} is exclusive. Filters are optional (null); {@code scope} null means every client. */
   public Uni<RawEventPage> listRaw(String clientId, List<String> scope, String status, Long afterId, int limit) {
-    List<String> conditions = new ArrayList<>();
-    List<Object> params = new ArrayList<>();
-    if (clientId != null) {
-      params.add(clientId);
-      conditions.add("client_id = $" + params.size());
-    }
-    if (scope != null) {
-      params.add(scope.toArray(new String[0]));
-      conditions.add("client_id = ANY($" + params.size() + ")");
-    }
-    if (status != null) {
-      params.add(status);
-      conditions.add("status = $" + params.size());
-    }
-    if (afterId != null) {
-      params.add(afterId);
-      conditions.add("id < $" + params.size());
-    }
-    params.add(limit + 1);
-    String sql = RAW_COLUMNS
-        + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))
-        + " ORDER BY id DESC LIMIT $" + params.size();
-    return pool.preparedQuery(sql).execute(Tuple.tuple(params))
+    SqlFilter filter = new SqlFilter()
+        .and("client_id = %s", clientId)
+        .and("client_id = ANY(%s)", scope == null ? null : scope.toArray(new String[0]))
+        .and("status = %s", status)
+        .and("id < %s", afterId);
+    // One row more than asked for tells whether there is a next page.
+    String sql = RAW_COLUMNS + filter.where() + " ORDER BY id DESC LIMIT " + filter.bind(limit + 1);
+    return pool.preparedQuery(sql).execute(filter.params())
         .onFailure().transform(DatabaseFailures::classify)
         .map(rows -> {
           List<RawEventView> items = new ArrayList<>(limit);

@@ -32,7 +32,7 @@ public class Notifications {
 
   void start(@Observes StartupEvent event) {
     subscriber = PgSubscriber.subscriber(vertx, connectOptions())
-        .reconnectPolicy(retries -> Math.min(MAX_BACKOFF_MILLIS, 500L * (retries + 1)));
+        .reconnectPolicy(Notifications::backoffMillis);
     for (ChannelListener listener : listeners) {
       subscriber.channel(listener.channel())
           .subscribeHandler(v -> {
@@ -52,10 +52,18 @@ public class Notifications {
 
   private void connect(int attempt) {
     subscriber.connect().onFailure(e -> {
-      long delay = Math.min(MAX_BACKOFF_MILLIS, 500L * (attempt + 1));
+      long delay = backoffMillis(attempt);
       LOG.warnf("Cannot listen for cache invalidations (%s); retrying in %d ms, cached entries expire meanwhile", e.getMessage(), delay);
       vertx.setTimer(delay, id -> connect(attempt + 1));
     });
+  }
+
+  /**
+   * The wait before a retry, the same for a first connect that failed (retried here) and a lost connection
+   * (retried by the subscriber's reconnect policy).
+   */
+  private static long backoffMillis(int retries) {
+    return Math.min(MAX_BACKOFF_MILLIS, 500L * (retries + 1));
   }
 
   /** The same database as the pool: the reactive URL and credentials of the default datasource. */

@@ -3,6 +3,7 @@ package dev.tally.security;
 import dev.tally.normalize.Normalizer;
 import dev.tally.platform.InvalidRequestException;
 import dev.tally.platform.NotFoundException;
+import dev.tally.platform.NotifiedCache;
 import dev.tally.platform.TallyConfig;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -13,9 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -35,9 +34,8 @@ public class ApiKeyService {
   @Inject TallyConfig config;
 
   private final Secrets secrets = new Secrets();
-  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
-
-  private record Cached(Optional<ApiKey> key, long expiresAt) {}
+  private final NotifiedCache<String, Optional<ApiKey>> cache = new NotifiedCache<>(
+      () -> config.security().keyCacheTtl(), () -> config.security().keyCacheMaxEntries());
 
   void start(@Observes StartupEvent event) {
     TallyConfig.Security security = config.security();
@@ -84,21 +82,16 @@ public class ApiKeyService {
   public Uni<Optional<ApiKey>> find(String secret) {
     byte[] hash = Secrets.hash(secret);
     String cacheKey = HexFormat.of().formatHex(hash);
-    Cached cached = cache.get(cacheKey);
-    long now = System.nanoTime();
-    if (cached != null && now - cached.expiresAt() < 0) {
-      return Uni.createFrom().item(cached.key());
+    Optional<ApiKey> cached = cache.get(cacheKey);
+    if (cached != null) {
+      return Uni.createFrom().item(cached);
     }
-    return repository.findByHash(hash).invoke(found -> {
-      if (cache.size() >= config.security().keyCacheMaxEntries()) {
-        cache.clear(); // unknown secrets sprayed at the API must not grow the cache without bound
-      }
-      cache.put(cacheKey, new Cached(found, now + config.security().keyCacheTtl().toNanos()));
-    });
+    long seen = cache.generation();
+    return repository.findByHash(hash).invoke(found -> cache.put(cacheKey, found, seen));
   }
 
   void invalidateAll() {
-    cache.clear();
+    cache.invalidateAll();
   }
 
   private record Validated(Role role, List<String> clientIds) {}

@@ -27,6 +27,7 @@ public class AuthFilter {
 
   static final String API_KEY_HEADER = "X-Api-Key";
   static final String CHALLENGE = "Bearer realm=\"tally\"";
+  private static final String BASIC_CHALLENGE = "Basic realm=\"tally\"";
   private static final String BEARER = "bearer ";
   private static final String BASIC = "basic ";
 
@@ -43,7 +44,8 @@ public class AuthFilter {
     }
     String method = request.getMethod();
     String path = request.getUriInfo().getPath();
-    String secret = presented(request);
+    String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+    String secret = presented(authorization, request);
     if (secret == null) {
       if (Access.mayCarryKeyInBody(method, path)) {
         return Uni.createFrom().nullItem();
@@ -52,23 +54,20 @@ public class AuthFilter {
           "an API key is required: send Authorization: Bearer <key> or X-Api-Key: <key>; nothing was stored", CHALLENGE));
     }
     List<String> clientIds = request.getUriInfo().getQueryParameters().getOrDefault("clientId", List.of());
-    String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
     // A client that sent Basic credentials (an SDK's write key) is answered in its own scheme.
-    String challenge = authorization != null && authorization.regionMatches(true, 0, BASIC, 0, BASIC.length())
-        ? "Basic realm=\"tally\"" : CHALLENGE;
+    String challenge = isBasic(authorization) ? BASIC_CHALLENGE : CHALLENGE;
     return authenticator.get().authenticate(secret, method, path, clientIds, challenge).map(Authenticator.Outcome::refusal);
   }
 
   /** The key from Authorization (Bearer, or Basic's user name), else X-Api-Key; null when none carries one. */
-  static String presented(ContainerRequestContext request) {
-    String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+  private static String presented(String authorization, ContainerRequestContext request) {
     if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       String key = authorization.substring(BEARER.length()).strip();
       if (!key.isEmpty()) {
         return key;
       }
     }
-    if (authorization != null && authorization.regionMatches(true, 0, BASIC, 0, BASIC.length())) {
+    if (isBasic(authorization)) {
       String key = basicUser(authorization.substring(BASIC.length()).strip());
       if (key != null) {
         return key;
@@ -76,6 +75,10 @@ public class AuthFilter {
     }
     String header = request.getHeaderString(API_KEY_HEADER);
     return header == null || header.isBlank() ? null : header.strip();
+  }
+
+  private static boolean isBasic(String authorization) {
+    return authorization != null && authorization.regionMatches(true, 0, BASIC, 0, BASIC.length());
   }
 
   /** RFC 7617 credentials: the user name is the key; a client that puts it in the password alone is understood too. */

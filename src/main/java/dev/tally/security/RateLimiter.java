@@ -25,7 +25,12 @@ public class RateLimiter {
     }
     int rate = key.requestsPerSecond() != null ? key.requestsPerSecond() : limits.requestsPerSecond();
     int burst = key.burst() != null ? key.burst() : limits.burst();
-    return buckets.computeIfAbsent(key.id(), id -> new Bucket(burst)).take(rate, burst, System.nanoTime());
+    Bucket bucket = buckets.get(key.id());
+    if (bucket == null) {
+      // Only a key's first request builds the (capturing) factory.
+      bucket = buckets.computeIfAbsent(key.id(), id -> new Bucket(burst));
+    }
+    return bucket.take(rate, burst, System.nanoTime());
   }
 
   static final class Bucket {

@@ -12,8 +12,11 @@ public enum Role {
   /** Everything, including keys, mappings, replays and refreshes. */
   ADMIN;
 
+  // Computed once: parse runs on every authenticated request.
+  private final String value = name().toLowerCase(Locale.ROOT);
+
   public String value() {
-    return name().toLowerCase(Locale.ROOT);
+    return value;
   }
 
   public static Optional<Role> parse(String value) {

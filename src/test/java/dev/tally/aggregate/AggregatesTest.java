@@ -53,11 +53,11 @@ class AggregatesTest {
   @Test
   void sumsAreExactDecimals() {
     String client = newClientId("exact");
-    post(event(client, "value", "0.1", "2024-01-01T10:15:00Z"));
-    post(event(client, "value", "0.2", "2024-01-01T10:45:00Z"));
-    post(event(client, "big", "123456789012345678.123456789", "2024-01-01T10:00:00Z"));
-    post(event(client, "big", "0.000000001", "2024-01-01T10:59:59.999999Z"));
-    refresh();
+    postAndRefresh(
+        event(client, "value", "0.1", "2024-01-01T10:15:00Z"),
+        event(client, "value", "0.2", "2024-01-01T10:45:00Z"),
+        event(client, "big", "123456789012345678.123456789", "2024-01-01T10:00:00Z"),
+        event(client, "big", "0.000000001", "2024-01-01T10:59:59.999999Z"));
 
     JsonPath hours = aggregates(params("clientId", client));
     assertThat(hours.getList("rows")).hasSize(2);
@@ -78,14 +78,14 @@ class AggregatesTest {
   @Test
   void hourDayAndTotalAreSummedFromTheHourlyBucketsInUtc() {
     String client = newClientId("grain");
-    post(event(client, "sales", "1", "2024-03-01T10:15:00Z"));
-    post(event(client, "sales", "2", "2024-03-01T10:45:00Z"));
-    post(event(client, "sales", "3", "2024-03-01T23:30:00Z"));
-    // 00:30 in Berlin is still March 1st in UTC: days are UTC days.
-    post(event(client, "sales", "4", "2024-03-02T00:30:00+01:00"));
-    post(event(client, "sales", "10", "2024-03-02T00:00:00Z"));
-    post(event(client, "refunds", "-5", "2024-03-01T12:00:00Z"));
-    refresh();
+    postAndRefresh(
+        event(client, "sales", "1", "2024-03-01T10:15:00Z"),
+        event(client, "sales", "2", "2024-03-01T10:45:00Z"),
+        event(client, "sales", "3", "2024-03-01T23:30:00Z"),
+        // 00:30 in Berlin is still March 1st in UTC: days are UTC days.
+        event(client, "sales", "4", "2024-03-02T00:30:00+01:00"),
+        event(client, "sales", "10", "2024-03-02T00:00:00Z"),
+        event(client, "refunds", "-5", "2024-03-01T12:00:00Z"));
 
     JsonPath hours = aggregates(params("clientId", client, "metric", "sales"));
     assertThat(hours.getString("granularity")).isEqualTo("hour");
@@ -109,19 +109,25 @@ class AggregatesTest {
     assertThat(decimal(total, "rows[1].min")).isEqualTo("1");
     assertThat(decimal(total, "rows[1].max")).isEqualTo("10");
     assertThat(decimal(total, "rows[0].sum")).isEqualTo("-5");
+
+    // What the answers were summed from: the stored hourly rows, the Berlin event in 23:00 UTC.
+    assertThat(TestDb.count("SELECT count(*) FROM hourly_aggregates WHERE client_id = ?", client)).isEqualTo(4);
+    assertThat(TestDb.one("SELECT event_count, amount_sum::text AS sum FROM hourly_aggregates "
+            + "WHERE client_id = ? AND metric = 'sales' AND bucket = '2024-03-01T23:00:00Z'", client))
+        .containsEntry("event_count", 2L).containsEntry("sum", "7");
   }
 
   @Test
   void fromIsInclusiveToIsExclusiveAndFiltersCombine() {
     String client = newClientId("range");
     String other = newClientId("range-other");
-    post(event(client, "m", "1", "2024-04-01T09:59:59.999999Z"));
-    post(event(client, "m", "2", "2024-04-01T10:00:00Z"));
-    post(event(client, "m", "3", "2024-04-01T11:59:59.999999Z"));
-    post(event(client, "m", "4", "2024-04-01T12:00:00Z"));
-    post(event(client, "n", "5", "2024-04-01T10:30:00Z"));
-    post(event(other, "m", "6", "2024-04-01T10:30:00Z"));
-    refresh();
+    postAndRefresh(
+        event(client, "m", "1", "2024-04-01T09:59:59.999999Z"),
+        event(client, "m", "2", "2024-04-01T10:00:00Z"),
+        event(client, "m", "3", "2024-04-01T11:59:59.999999Z"),
+        event(client, "m", "4", "2024-04-01T12:00:00Z"),
+        event(client, "n", "5", "2024-04-01T10:30:00Z"),
+        event(other, "m", "6", "2024-04-01T10:30:00Z"));
 
     JsonPath window = aggregates(params("clientId", client, "metric", "m", "from", "2024-04-01T10:00:00Z", "to", "2024-04-01T12:00:00Z"));
     assertThat(window.getList("rows.bucket", String.class)).containsExactly("2024-04-01T10:00:00Z", "2024-04-01T11:00:00Z");
@@ -324,6 +330,14 @@ class AggregatesTest {
 
   private static void post(String body) {
     given().contentType(ContentType.JSON).body(body).post("/events").then().statusCode(201);
+  }
+
+  /** Stores every event (each answered 201), then refreshes so the view holds them all. */
+  private static void postAndRefresh(String... events) {
+    for (String event : events) {
+      post(event);
+    }
+    refresh();
   }
 
   private static JsonPath refresh() {

@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.nullValue;
 
 import dev.tally.support.AdminKey;
+import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -42,6 +43,11 @@ class InspectionTest {
         .body("mappingVersion", equalTo(0))
         .body("rawId", equalTo(first.getInt("rawId")))
         .body("rawIds", contains(first.getInt("rawId"), (int) retry));
+    // The answer is what is stored: one event, and exactly these two raw rows for the client.
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ? AND fingerprint = ?", client, fingerprint)).isEqualTo(1);
+    assertThat(TestDb.query("SELECT id FROM raw_events WHERE client_id = ? ORDER BY id", client))
+        .extracting(row -> ((Number) row.get("id")).longValue())
+        .containsExactly(first.getLong("rawId"), retry);
   }
 
   @Test
@@ -56,6 +62,9 @@ class InspectionTest {
         .body("event.eventId", equalTo("order-7"))
         .body("event.amount", equalTo(5))
         .body("rawIds", contains(first.getInt("rawId")));
+    // The conflicting row is stored, just not as one of the event's raw rows.
+    assertThat(TestDb.query("SELECT status FROM raw_events WHERE client_id = ? ORDER BY id", client))
+        .extracting(row -> row.get("status")).containsExactly("accepted", "conflict");
   }
 
   @Test
@@ -90,6 +99,9 @@ class InspectionTest {
     } while (after != null && pages < 10);
     assertThat(seen).hasSize(6).isSortedAccordingTo((a, b) -> Integer.compare(b, a)).doesNotHaveDuplicates();
     assertThat(pages).isEqualTo(3);
+    assertThat(seen).as("every stored raw row of the client, no more").containsExactlyInAnyOrderElementsOf(
+        TestDb.query("SELECT id FROM raw_events WHERE client_id = ?", client).stream()
+            .map(row -> ((Number) row.get("id")).intValue()).toList());
 
     given().queryParam("clientId", client).queryParam("status", "rejected").get("/raw-events")
         .then().statusCode(200)

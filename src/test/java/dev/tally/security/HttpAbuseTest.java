@@ -65,12 +65,7 @@ class HttpAbuseTest {
   void aBodyShorterThanItsContentLengthStoresNothing() throws Exception {
     String client = newClientId("short");
     byte[] body = event(client, "m", "1", "2024-01-01T00:00:00Z").getBytes(StandardCharsets.UTF_8);
-    try (Socket socket = connect()) {
-      socket.setSoTimeout(5000);
-      OutputStream out = socket.getOutputStream();
-      out.write(head(body.length + 100).getBytes(StandardCharsets.US_ASCII));
-      out.write(body);
-      out.flush();
+    try (Socket socket = send(body.length + 100, body)) {
       socket.shutdownOutput(); // the client gives up: the promised 100 bytes never come
       statusLineOrNothing(socket.getInputStream());
     }
@@ -82,12 +77,7 @@ class HttpAbuseTest {
   void aBodyLongerThanItsContentLengthIsCutThereAndTheRestIsNotAnEvent() throws Exception {
     String client = newClientId("long");
     byte[] body = event(client, "m", "1", "2024-01-01T00:00:00Z").getBytes(StandardCharsets.UTF_8);
-    try (Socket socket = connect()) {
-      socket.setSoTimeout(5000);
-      OutputStream out = socket.getOutputStream();
-      out.write(head(10).getBytes(StandardCharsets.US_ASCII));
-      out.write(body);
-      out.flush();
+    try (Socket socket = send(10, body)) {
       // Only the declared 10 bytes are the body: not JSON, kept raw and answered 400; the rest is not a request.
       assertThat(statusLine(socket.getInputStream())).contains(" 400 ");
     }
@@ -119,6 +109,8 @@ class HttpAbuseTest {
         .post("/events").then().statusCode(422);
     assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE payload->>'metric' = ?", SQL)).isGreaterThanOrEqualTo(1);
     assertThat(TestDb.count("SELECT count(*) FROM raw_events")).isPositive();
+    // The statements in the text ran nowhere: this test's own event is still there.
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(1);
     String description = Keys.create("{\"role\":\"read\",\"allClients\":true,\"description\":" + json(SQL) + "}").getString("description");
     assertThat(description).isEqualTo(SQL);
   }
@@ -126,7 +118,8 @@ class HttpAbuseTest {
   @Test
   void sqlMetacharactersInQueryParametersMatchNothingInsteadOfEverything() {
     // There are rows (this test's own at least): a query built by concatenation would return them all, or fail.
-    given().contentType(ContentType.JSON).body(event(newClientId("sqlq"), "m", "1", "2024-01-01T00:00:00Z")).post("/events").then().statusCode(201);
+    String client = newClientId("sqlq");
+    given().contentType(ContentType.JSON).body(event(client, "m", "1", "2024-01-01T00:00:00Z")).post("/events").then().statusCode(201);
     for (String injection : new String[] {"' OR '1'='1", "x' OR 1=1 --", SQL, "%", "*"}) {
       given().queryParam("clientId", injection).get("/raw-events").then().statusCode(200).body("items", is(empty()));
       given().queryParam("clientId", injection).queryParam("metric", injection).queryParam("granularity", "total")
@@ -138,6 +131,9 @@ class HttpAbuseTest {
       given().queryParam("from", injection).get("/aggregates").then().statusCode(400);
     }
     assertThat(TestDb.count("SELECT count(*) FROM raw_events")).isPositive();
+    // The count above holds whatever other tests stored; this test's own rows are what nothing may have touched.
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ? AND status = 'accepted'", client)).isEqualTo(1);
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(1);
   }
 
   @Test
@@ -157,6 +153,22 @@ class HttpAbuseTest {
 
   private Socket connect() throws IOException {
     return new Socket(api.getHost(), api.getPort());
+  }
+
+  /** A POST /events whose head declares {@code contentLength}, followed by {@code body} whatever its length. */
+  private Socket send(int contentLength, byte[] body) throws IOException {
+    Socket socket = connect();
+    try {
+      socket.setSoTimeout(5000);
+      OutputStream out = socket.getOutputStream();
+      out.write(head(contentLength).getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      return socket;
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
   }
 
   private static String head(int contentLength) {

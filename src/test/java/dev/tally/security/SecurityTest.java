@@ -54,6 +54,7 @@ class SecurityTest {
 
     post(secret, event(client, "m", "1", "2024-01-01T00:00:00Z")).then().statusCode(201);
     given().delete("/keys/" + id).then().statusCode(200).body("revokedAt", notNullValue());
+    assertThat(TestDb.one("SELECT revoked_at FROM api_keys WHERE id = ?", id).get("revoked_at")).as("revocation is stored").isNotNull();
     Instant deadline = Instant.now().plusSeconds(5);
     int status;
     do {
