@@ -69,7 +69,7 @@ public final class Normalizer {
    */
   public static String clientIdOf(ParsedEvent raw) {
     for (String key : raw.duplicateKeys()) {
-      if (FieldLookup.fold(key).equals(FieldLookup.fold(CLIENT_ID))) {
+      if (FieldLookup.means(key, CLIENT_ID)) {
         return null; // the tree holds only the last of the repeated values
       }
     }
