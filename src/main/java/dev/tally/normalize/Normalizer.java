@@ -94,8 +94,7 @@ public final class Normalizer {
     return text != null && Identifiers.clientIdOrNull(TextNode.valueOf(text)) != null;
   }
 
-  /** The clientId a JSON object names, when it can be read without doubt; null otherwise. */
-  public static String clientIdOf(JsonNode json) {
+  private static String clientIdOf(JsonNode json) {
     if (!json.isObject()) {
       return null;
     }
