@@ -28,6 +28,8 @@ class ReplayTest {
     post("{\"clientId\":\"" + c + "\",\"statuses\":[\"pending\"]}").then().statusCode(400).body("parameter", equalTo("statuses"));
     post("{\"clientId\":\"" + c + "\",\"statuses\":[\"nope\"]}").then().statusCode(400).body("parameter", equalTo("statuses"));
     post("{\"clientId\":\"" + c + "\",\"from\":\"yesterday\"}").then().statusCode(400).body("parameter", equalTo("from"));
+    post("{\"clientId\":\"" + c + "\",\"from\":\"+300000-01-01T00:00:00Z\"}").then().statusCode(400).body("parameter", equalTo("from"));
+    post("{\"clientId\":\"" + c + "\",\"to\":\"-4714-01-01T00:00:00Z\"}").then().statusCode(400).body("parameter", equalTo("to"));
     post("{\"clientId\":\"" + c + "\",\"from\":\"2024-02-01T00:00:00Z\",\"to\":\"2024-01-01T00:00:00Z\"}")
         .then().statusCode(400).body("parameter", equalTo("to"));
     assertThat(TestDb.count("SELECT count(*) FROM replays WHERE client_id IN (?, 'bad id')", c)).as("refused requests store nothing").isZero();
