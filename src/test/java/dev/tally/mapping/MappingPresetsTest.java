@@ -76,6 +76,15 @@ class MappingPresetsTest {
   }
 
   @Test
+  void theOpenApiExamplesShowThePresetsAsServed() throws Exception {
+    assertThat(JSON.readTree(MappingExamples.PRESET)).isEqualTo(JSON.valueToTree(MappingPresets.named("segment").orElseThrow()));
+    for (JsonNode item : JSON.readTree(MappingExamples.PRESETS).get("items")) {
+      MappingPreset served = MappingPresets.named(item.get("name").textValue()).orElseThrow();
+      assertThat(item.get("definition")).as(served.name()).isEqualTo(JSON.valueToTree(served.definition()));
+    }
+  }
+
+  @Test
   void everyListedPresetIsValidOnceGivenAnAmountAndItsExampleIsTheNoteItself() throws Exception {
     assertThat(MappingPresets.all()).extracting(MappingPreset::name).containsExactly("posthog", "rudderstack", "segment");
     for (MappingPreset preset : MappingPresets.all()) {
