@@ -1,5 +1,6 @@
 package dev.tally.replay;
 
+import dev.tally.ingest.EventResult;
 import dev.tally.normalize.Normalizer;
 import dev.tally.platform.BadRequestException;
 import dev.tally.platform.NotFoundException;
@@ -18,7 +19,7 @@ import java.util.Set;
 public class ReplayService {
 
   /** Statuses whose rows can be normalized again; pending rows belong to the recovery job. */
-  static final Set<String> REPLAYABLE = Set.of("rejected", "conflict", "accepted", "duplicate");
+  static final Set<String> REPLAYABLE = Set.of(EventResult.REJECTED, EventResult.CONFLICT, EventResult.ACCEPTED, EventResult.DUPLICATE);
 
   private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
   private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
@@ -47,7 +48,7 @@ public class ReplayService {
 
   private static List<String> statuses(List<String> requested) {
     if (requested == null || requested.isEmpty()) {
-      return List.of("rejected");
+      return List.of(EventResult.REJECTED);
     }
     Set<String> statuses = new LinkedHashSet<>();
     for (String status : requested) {
