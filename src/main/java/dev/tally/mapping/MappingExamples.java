@@ -24,7 +24,7 @@ final class MappingExamples {
   static final String PRESET_VERSION = """
       {"clientId": "web_shop", "version": 1, "createdAt": "2026-11-26T10:00:00.123456Z",
        "definition": {"fields": {"amount": "/properties/revenue", "eventId": "/messageId", "metric": "/event", "timestamp": "/timestamp"},
-                      "timestampFormat": "iso8601"}}""";
+                      "timestampFormat": "iso8601", "metricFormat": "snake_case"}}""";
 
   static final String PRESET_WITHOUT_AMOUNT = """
       {"type": "about:blank", "title": "Bad Request", "status": 400,
@@ -38,20 +38,20 @@ final class MappingExamples {
 
   static final String PRESET = """
       {"name": "segment",
-       "description": "Segment messages (analytics-node, POST /v1/batch): metric from event, eventId from messageId, timestamp from timestamp, an ISO-8601 instant the SDK sets on every message",
-       "definition": {"fields": {"eventId": "/messageId", "metric": "/event", "timestamp": "/timestamp"}, "timestampFormat": "iso8601"},
+       "description": "Segment messages (analytics-node, POST /v1/batch): metric from event (snake_cased: \\"Order Completed\\" is order_completed), eventId from messageId, timestamp from timestamp, an ISO-8601 instant the SDK sets on every message",
+       "definition": {"fields": {"eventId": "/messageId", "metric": "/event", "timestamp": "/timestamp"}, "timestampFormat": "iso8601", "metricFormat": "snake_case"},
        "note": "fields.amount is required: SDK messages have no amount field, so name the property that carries it, e.g. {\\"preset\\": \\"segment\\", \\"fields\\": {\\"amount\\": \\"/properties/revenue\\"}}"}""";
 
   static final String PRESETS = """
       {"items": [
         {"name": "posthog", "description": "PostHog events (posthog-node, POST /batch/): ...",
-         "definition": {"fields": {"eventId": "/uuid", "metric": "/event", "timestamp": "/timestamp"}, "timestampFormat": "iso8601"},
+         "definition": {"fields": {"eventId": "/uuid", "metric": "/event", "timestamp": "/timestamp"}, "timestampFormat": "iso8601", "metricFormat": "snake_case"},
          "note": "fields.amount is required: ..."},
         {"name": "rudderstack", "description": "RudderStack messages (rudder-sdk-node, POST /v1/batch): ...",
-         "definition": {"fields": {"eventId": "/messageId", "metric": "/event", "timestamp": "/originalTimestamp"}, "timestampFormat": "iso8601"},
+         "definition": {"fields": {"eventId": "/messageId", "metric": "/event", "timestamp": "/originalTimestamp"}, "timestampFormat": "iso8601", "metricFormat": "snake_case"},
          "note": "fields.amount is required: ..."},
         {"name": "segment", "description": "Segment messages (analytics-node, POST /v1/batch): ...",
-         "definition": {"fields": {"eventId": "/messageId", "metric": "/event", "timestamp": "/timestamp"}, "timestampFormat": "iso8601"},
+         "definition": {"fields": {"eventId": "/messageId", "metric": "/event", "timestamp": "/timestamp"}, "timestampFormat": "iso8601", "metricFormat": "snake_case"},
          "note": "fields.amount is required: ..."}]}""";
 
   private MappingExamples() {}

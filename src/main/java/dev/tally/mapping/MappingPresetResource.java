@@ -1,5 +1,6 @@
 package dev.tally.mapping;
 
+import dev.tally.normalize.Quote;
 import dev.tally.platform.NotFoundException;
 import dev.tally.security.ApiKeyResource;
 import io.smallrye.common.annotation.NonBlocking;
@@ -41,7 +42,7 @@ public class MappingPresetResource {
   @APIResponse(responseCode = "404", description = "No preset of that name (problem+json naming the known ones)")
   public MappingPreset one(@PathParam("name") String name) {
     return MappingPresets.named(name).orElseThrow(() -> new NotFoundException(
-        "no mapping preset is named " + (name.length() > 64 ? name.substring(0, 64) + "…" : name)
+        "no mapping preset is named " + Quote.cut(name)
             + "; known presets: " + String.join(", ", MappingPresets.names())));
   }
 }

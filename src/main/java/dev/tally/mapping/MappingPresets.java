@@ -79,7 +79,7 @@ public final class MappingPresets {
     MappingPreset preset = name.isTextual() ? PRESETS.get(name.textValue()) : null;
     if (preset == null) {
       return new Expansion(own, List.of(new FieldError(PRESET, UNKNOWN_PRESET,
-          quote(name.toString()) + " is not a preset; known presets: " + String.join(", ", PRESETS.keySet()))));
+          MappingValidator.quote(name.toString()) + " is not a preset; known presets: " + String.join(", ", PRESETS.keySet()))));
     }
     ObjectNode expanded = merge(toJson(preset.definition()), own);
     List<FieldError> errors = new ArrayList<>();
@@ -126,9 +126,5 @@ public final class MappingPresets {
 
   private static String example(String name) {
     return "{\"preset\": \"" + name + "\", \"fields\": {\"amount\": \"" + AMOUNT_EXAMPLE + "\"}}";
-  }
-
-  private static String quote(String text) {
-    return text.length() > 80 ? text.substring(0, 80) + "…" : text;
   }
 }

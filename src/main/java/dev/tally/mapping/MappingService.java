@@ -1,5 +1,6 @@
 package dev.tally.mapping;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.normalize.Mapping;
 import dev.tally.platform.InvalidRequestException;
 import dev.tally.platform.NotFoundException;
@@ -32,7 +33,7 @@ public class MappingService {
   @Inject MappingRepository repository;
   @Inject TallyConfig config;
 
-  public Uni<MappingRepository.Saved> save(String clientId, com.fasterxml.jackson.databind.JsonNode body) {
+  public Uni<MappingRepository.Saved> save(String clientId, JsonNode body) {
     MappingValidator.Result result = MappingValidator.validate(body);
     if (result instanceof MappingValidator.Invalid invalid) {
       throw new InvalidRequestException("the mapping definition is invalid; nothing was stored", invalid.errors());
@@ -83,10 +84,6 @@ public class MappingService {
       }
       return found;
     });
-  }
-
-  public Uni<Mapping> mappingFor(String clientId) {
-    return mappingsFor(Set.of(clientId)).map(mappings -> mappings.get(clientId));
   }
 
   void invalidate(String clientId) {

@@ -2,6 +2,7 @@ package dev.tally.mapping;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.normalize.FieldError;
+import dev.tally.normalize.Quote;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -34,6 +35,7 @@ public final class MappingValidator {
   private static final Pattern POINTER = Pattern.compile("(/([^~/]|~[01])*)+");
   private static final int MAX_POINTER_LENGTH = 512;
   private static final int MAX_PATTERN_LENGTH = 100;
+  private static final int MAX_QUOTED_CHARS = 80;
 
   /** The definition in canonical form, or every problem found. */
   public sealed interface Result {}
@@ -159,8 +161,8 @@ public final class MappingValidator {
     return new FieldError(field, code, message);
   }
 
-  private static String quote(String text) {
-    return text.length() > 80 ? text.substring(0, 80) + "…" : text;
+  static String quote(String text) {
+    return Quote.cut(text, MAX_QUOTED_CHARS);
   }
 
   private static List<String> sorted(Set<String> values) {

@@ -16,12 +16,10 @@ final class Amounts {
 
   private Amounts() {}
 
-  /** The amount with trailing zeros stripped, or null after adding the reason to {@code errors}. */
-  static BigDecimal parse(String field, JsonNode value, List<FieldError> errors) {
-    return parse(field, value, 0, errors);
-  }
-
-  /** As {@link #parse(String, JsonNode, List)}, for amounts in minor units: whole numbers divided by 10^scale, exactly. */
+  /**
+   * The amount with trailing zeros stripped, or null after adding the reason to {@code errors}. With a {@code scale}
+   * above 0 amounts are in minor units: whole numbers divided by 10^scale, exactly.
+   */
   static BigDecimal parse(String field, JsonNode value, int scale, List<FieldError> errors) {
     BigDecimal amount = read(value);
     if (amount == null) {

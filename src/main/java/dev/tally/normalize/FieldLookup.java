@@ -26,12 +26,11 @@ final class FieldLookup {
   private FieldLookup() {}
 
   static Result find(JsonNode object, String field) {
-    String wanted = fold(field);
     List<String> keys = new ArrayList<>(2);
     List<JsonNode> values = new ArrayList<>(2);
     for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
-      if (fold(entry.getKey()).equals(wanted)) {
+      if (means(entry.getKey(), field)) {
         keys.add(entry.getKey());
         values.add(entry.getValue());
       }
@@ -54,17 +53,37 @@ final class FieldLookup {
     return new Found(keys.get(0), values.get(0));
   }
 
-  /** Lowercases ASCII letters and drops '_' and '-'; any other character must match exactly. */
-  static String fold(String key) {
-    StringBuilder folded = new StringBuilder(key.length());
-    for (int i = 0; i < key.length(); i++) {
-      char c = key.charAt(i);
-      if (c == '_' || c == '-') {
-        continue;
+  /**
+   * Whether {@code key} names {@code field}: equal once ASCII letters are lowercased and '_' and '-' dropped; any
+   * other character must match exactly. Compared in place: every lookup runs over every key of every event.
+   */
+  static boolean means(String key, String field) {
+    int i = 0;
+    int j = 0;
+    while (true) {
+      i = skipSeparators(key, i);
+      j = skipSeparators(field, j);
+      if (i == key.length() || j == field.length()) {
+        return i == key.length() && j == field.length();
       }
-      folded.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+      if (lowerAscii(key.charAt(i)) != lowerAscii(field.charAt(j))) {
+        return false;
+      }
+      i++;
+      j++;
     }
-    return folded.toString();
+  }
+
+  private static int skipSeparators(String text, int from) {
+    int i = from;
+    while (i < text.length() && (text.charAt(i) == '_' || text.charAt(i) == '-')) {
+      i++;
+    }
+    return i;
+  }
+
+  private static char lowerAscii(char c) {
+    return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
   }
 
   /** Equal JSON values; numbers are equal when numerically equal (1.0 and 1.00 are the same amount). */

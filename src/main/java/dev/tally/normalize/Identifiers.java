@@ -17,8 +17,8 @@ final class Identifiers {
   private Identifiers() {}
 
   static String clientId(String field, JsonNode value, List<FieldError> errors) {
-    String text = integerOrText(value);
-    if (text != null && CLIENT_ID.matcher(text).matches()) {
+    String text = clientIdOrNull(value);
+    if (text != null) {
       return text;
     }
     errors.add(new FieldError(field, FieldError.INVALID_CLIENT_ID,

@@ -69,7 +69,7 @@ public final class Normalizer {
    */
   public static String clientIdOf(ParsedEvent raw) {
     for (String key : raw.duplicateKeys()) {
-      if (FieldLookup.fold(key).equals(FieldLookup.fold(CLIENT_ID))) {
+      if (FieldLookup.means(key, CLIENT_ID)) {
         return null; // the tree holds only the last of the repeated values
       }
     }
@@ -94,8 +94,7 @@ public final class Normalizer {
     return text != null && Identifiers.clientIdOrNull(TextNode.valueOf(text)) != null;
   }
 
-  /** The clientId a JSON object names, when it can be read without doubt; null otherwise. */
-  public static String clientIdOf(JsonNode json) {
+  private static String clientIdOf(JsonNode json) {
     if (!json.isObject()) {
       return null;
     }

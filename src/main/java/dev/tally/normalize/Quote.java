@@ -3,7 +3,7 @@ package dev.tally.normalize;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /** Renders an offending value for an error message: as JSON, cut short so one bad field cannot bloat a response. */
-final class Quote {
+public final class Quote {
 
   static final int MAX_CHARS = 64;
 
@@ -13,11 +13,17 @@ final class Quote {
     return cut(value.toString());
   }
 
-  static String cut(String text) {
-    if (text.length() <= MAX_CHARS) {
+  /** The text cut to {@value #MAX_CHARS} characters, with "…" when it was longer. */
+  public static String cut(String text) {
+    return cut(text, MAX_CHARS);
+  }
+
+  /** The text cut to {@code maxChars} characters, with "…" when it was longer; never splits a surrogate pair. */
+  public static String cut(String text, int maxChars) {
+    if (text.length() <= maxChars) {
       return text;
     }
-    int end = MAX_CHARS;
+    int end = maxChars;
     if (Character.isHighSurrogate(text.charAt(end - 1))) {
       end--;
     }

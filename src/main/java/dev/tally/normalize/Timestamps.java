@@ -64,10 +64,6 @@ final class Timestamps {
         .withChronology(IsoChronology.INSTANCE);
   }
 
-  static Instant parse(String field, JsonNode value, Instant now, Duration maxFutureSkew, List<FieldError> errors) {
-    return parse(field, value, Mapping.DEFAULT, now, maxFutureSkew, errors);
-  }
-
   /** Reads a timestamp under a mapping's format and zone; adds the reason to {@code errors} and returns null if it cannot. */
   static Instant parse(String field, JsonNode value, Mapping mapping, Instant now, Duration maxFutureSkew, List<FieldError> errors) {
     Instant instant = read(field, value, mapping.timestampFormat(), mapping.timezone(), errors);

@@ -1,5 +1,6 @@
 package dev.tally.replay;
 
+import dev.tally.ingest.EventResult;
 import dev.tally.normalize.Normalizer;
 import dev.tally.platform.BadRequestException;
 import dev.tally.platform.NotFoundException;
@@ -18,7 +19,10 @@ import java.util.Set;
 public class ReplayService {
 
   /** Statuses whose rows can be normalized again; pending rows belong to the recovery job. */
-  static final Set<String> REPLAYABLE = Set.of("rejected", "conflict", "accepted", "duplicate");
+  static final Set<String> REPLAYABLE = Set.of(EventResult.REJECTED, EventResult.CONFLICT, EventResult.ACCEPTED, EventResult.DUPLICATE);
+
+  private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
 
   @Inject ReplayRepository replays;
   @Inject ReplayRunner runner;
@@ -44,7 +48,7 @@ public class ReplayService {
 
   private static List<String> statuses(List<String> requested) {
     if (requested == null || requested.isEmpty()) {
-      return List.of("rejected");
+      return List.of(EventResult.REJECTED);
     }
     Set<String> statuses = new LinkedHashSet<>();
     for (String status : requested) {
@@ -61,10 +65,16 @@ public class ReplayService {
     if (text == null || text.isBlank()) {
       return null;
     }
+    Instant instant;
     try {
-      return OffsetDateTime.parse(text.strip()).toInstant();
+      instant = OffsetDateTime.parse(text.strip()).toInstant();
     } catch (DateTimeParseException e) {
       throw new BadRequestException(parameter, parameter + " must be an ISO-8601 instant with offset, such as 2024-01-01T00:00:00Z");
     }
+    // Beyond these the PostgreSQL client binds the value as 'infinity', and the replay then fails reading it back.
+    if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+      throw new BadRequestException(parameter, parameter + " must be within the years 0001 to 9999");
+    }
+    return instant;
   }
 }

@@ -64,6 +64,27 @@ class MappingPresetsTest {
   }
 
   @Test
+  void aLongUnknownPresetNameIsQuotedCutWithoutSplittingACharacter() throws Exception {
+    String name = "x".repeat(78) + "\uD83D\uDE00\uD83D\uDE00";
+    List<FieldError> errors = ((MappingValidator.Invalid) MappingValidator.validate(
+        JSON.readTree("{\"preset\":\"" + name + "\",\"fields\":{\"amount\":\"/p\"}}"))).errors();
+
+    assertThat(errors).singleElement().satisfies(e -> {
+      assertThat(e.message()).startsWith("\"" + "x".repeat(78) + "…");
+      assertThat(e.message().codePoints().filter(cp -> Character.isSurrogate((char) cp))).as("no half of a surrogate pair").isEmpty();
+    });
+  }
+
+  @Test
+  void theOpenApiExamplesShowThePresetsAsServed() throws Exception {
+    assertThat(JSON.readTree(MappingExamples.PRESET)).isEqualTo(JSON.valueToTree(MappingPresets.named("segment").orElseThrow()));
+    for (JsonNode item : JSON.readTree(MappingExamples.PRESETS).get("items")) {
+      MappingPreset served = MappingPresets.named(item.get("name").textValue()).orElseThrow();
+      assertThat(item.get("definition")).as(served.name()).isEqualTo(JSON.valueToTree(served.definition()));
+    }
+  }
+
+  @Test
   void everyListedPresetIsValidOnceGivenAnAmountAndItsExampleIsTheNoteItself() throws Exception {
     assertThat(MappingPresets.all()).extracting(MappingPreset::name).containsExactly("posthog", "rudderstack", "segment");
     for (MappingPreset preset : MappingPresets.all()) {

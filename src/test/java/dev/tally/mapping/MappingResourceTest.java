@@ -3,6 +3,7 @@ package dev.tally.mapping;
 import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
@@ -54,6 +55,11 @@ class MappingResourceTest {
         .body("versions.version", contains(1, 2))
         .body("versions[0].definition.fields.amount", equalTo("/price"));
     assertThat(TestDb.count("SELECT count(*) FROM client_mappings WHERE client_id = ?", client)).isEqualTo(2);
+    // What was answered is what PostgreSQL holds.
+    assertThat(TestDb.query("SELECT version, definition->'fields'->>'amount' AS amount, definition->>'timezone' AS timezone,"
+        + " definition->>'amountScale' AS scale FROM client_mappings WHERE client_id = ? ORDER BY version", client))
+        .extracting(row -> row.get("version"), row -> row.get("amount"), row -> row.get("timezone"), row -> row.get("scale"))
+        .containsExactly(tuple(1, "/price", "Europe/Berlin", "2"), tuple(2, "/total", null, null));
   }
 
   @Test
@@ -83,9 +89,12 @@ class MappingResourceTest {
   void anInvalidClientIdOrBodyIs400() {
     given().contentType(ContentType.JSON).body("{}").put("/clients/bad id/mapping")
         .then().statusCode(400).body("parameter", equalTo("clientId"));
-    given().contentType(ContentType.JSON).body("{\"fields\": ").put("/clients/" + newClientId("broken") + "/mapping")
+    String broken = newClientId("broken");
+    String array = newClientId("array");
+    given().contentType(ContentType.JSON).body("{\"fields\": ").put("/clients/" + broken + "/mapping")
         .then().statusCode(400);
-    given().contentType(ContentType.JSON).body("[]").put("/clients/" + newClientId("array") + "/mapping")
+    given().contentType(ContentType.JSON).body("[]").put("/clients/" + array + "/mapping")
         .then().statusCode(400).body("errors[0].code", equalTo("not_an_object"));
+    assertThat(TestDb.count("SELECT count(*) FROM client_mappings WHERE client_id IN (?, ?, 'bad id')", broken, array)).isZero();
   }
 }

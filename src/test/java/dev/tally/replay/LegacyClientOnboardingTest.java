@@ -112,11 +112,25 @@ class LegacyClientOnboardingTest {
     while (Instant.now().isBefore(deadline)) {
       JsonPath progress = given().get("/replays/" + id).then().statusCode(200).extract().jsonPath();
       if (!progress.getString("state").equals("running")) {
+        assertStoredAsShown(id, progress);
         return progress;
       }
       sleep();
     }
     throw new AssertionError("replay " + id + " did not finish within 30 s");
+  }
+
+  /** The finished replay as stored: GET /replays/{id} must show the counters PostgreSQL holds, not a copy in memory. */
+  private static void assertStoredAsShown(long id, JsonPath shown) {
+    Map<String, Object> stored = TestDb.one(
+        "SELECT state, total, processed, accepted, duplicates, rejected, conflicts, cursor_id, max_raw_id FROM replays WHERE id = ?", id);
+    assertThat(stored).containsEntry("state", shown.getString("state"));
+    for (String counter : List.of("total", "processed", "accepted", "duplicates", "rejected", "conflicts")) {
+      assertThat(stored).as("replay %d %s", id, counter).containsEntry(counter, shown.getLong(counter));
+    }
+    if (shown.getString("state").equals("succeeded")) {
+      assertThat(stored.get("processed")).as("a finished replay processed its whole scope").isEqualTo(stored.get("total"));
+    }
   }
 
   private static void sleep() {

@@ -22,14 +22,17 @@ class ReplayTest {
 
   @Test
   void replayRequestsAreValidatedNamingTheParameter() {
+    String c = newClientId("badreplay");
     post("{\"statuses\":[\"rejected\"]}").then().statusCode(400).body("parameter", equalTo("clientId"));
     post("{\"clientId\":\"bad id\"}").then().statusCode(400).body("parameter", equalTo("clientId"));
-    post("{\"clientId\":\"c\",\"statuses\":[\"pending\"]}").then().statusCode(400).body("parameter", equalTo("statuses"));
-    post("{\"clientId\":\"c\",\"statuses\":[\"nope\"]}").then().statusCode(400).body("parameter", equalTo("statuses"));
-    post("{\"clientId\":\"c\",\"from\":\"yesterday\"}").then().statusCode(400).body("parameter", equalTo("from"));
-    post("{\"clientId\":\"c\",\"from\":\"2024-02-01T00:00:00Z\",\"to\":\"2024-01-01T00:00:00Z\"}")
+    post("{\"clientId\":\"" + c + "\",\"statuses\":[\"pending\"]}").then().statusCode(400).body("parameter", equalTo("statuses"));
+    post("{\"clientId\":\"" + c + "\",\"statuses\":[\"nope\"]}").then().statusCode(400).body("parameter", equalTo("statuses"));
+    post("{\"clientId\":\"" + c + "\",\"from\":\"yesterday\"}").then().statusCode(400).body("parameter", equalTo("from"));
+    post("{\"clientId\":\"" + c + "\",\"from\":\"+300000-01-01T00:00:00Z\"}").then().statusCode(400).body("parameter", equalTo("from"));
+    post("{\"clientId\":\"" + c + "\",\"to\":\"-4714-01-01T00:00:00Z\"}").then().statusCode(400).body("parameter", equalTo("to"));
+    post("{\"clientId\":\"" + c + "\",\"from\":\"2024-02-01T00:00:00Z\",\"to\":\"2024-01-01T00:00:00Z\"}")
         .then().statusCode(400).body("parameter", equalTo("to"));
-    assertThat(TestDb.count("SELECT count(*) FROM replays WHERE client_id IN ('c', 'bad id')")).as("refused requests store nothing").isZero();
+    assertThat(TestDb.count("SELECT count(*) FROM replays WHERE client_id IN (?, 'bad id')", c)).as("refused requests store nothing").isZero();
     given().get("/replays/abc").then().statusCode(400).body("parameter", equalTo("id"));
     given().get("/replays/999999999").then().statusCode(404).contentType("application/problem+json");
   }
@@ -41,6 +44,7 @@ class ReplayTest {
         + "VALUES (?, '{rejected}', 0, 0) RETURNING id", client).get("id")).longValue();
     try {
       post("{\"clientId\":\"" + client + "\"}").then().statusCode(409).contentType("application/problem+json");
+      assertThat(TestDb.count("SELECT count(*) FROM replays WHERE client_id = ?", client)).as("the refused replay stores nothing").isEqualTo(1);
     } finally {
       TestDb.update("UPDATE replays SET state = 'succeeded', finished_at = now() WHERE id = ?", running);
     }
@@ -106,6 +110,8 @@ class ReplayTest {
     assertThat(replay.getLong("duplicates")).isEqualTo(2);
     assertThat(replay.getLong("accepted")).isZero();
     assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(1);
+    assertThat(TestDb.query("SELECT status FROM raw_events WHERE client_id = ? ORDER BY id", client))
+        .as("each raw row keeps its status").extracting(row -> row.get("status")).containsExactly("accepted", "duplicate");
   }
 
   private static io.restassured.response.Response post(String body) {
