@@ -5,6 +5,7 @@ import dev.tally.normalize.FieldError;
 import dev.tally.normalize.Normalization;
 import dev.tally.normalize.Normalizer;
 import dev.tally.normalize.ParsedEvent;
+import dev.tally.normalize.Quote;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -76,10 +77,10 @@ public class IngestService {
 
   /**
    * One element on its way: the event as normalization sees it (with the key's clientId filled in), the
-   * clientId its raw row is filed under, and a rejection decided before normalization (client_mismatch, an SDK
+   * clientId its raw row is filed under, the one the event names (which chooses the mapping), and a rejection decided before normalization (client_mismatch, an SDK
    * call that is not an event), which no mapping can change.
    */
-  private record Prepared(Incoming incoming, ParsedEvent event, String clientId, Normalization.Rejected refused) {
+  private record Prepared(Incoming incoming, ParsedEvent event, String clientId, String named, Normalization.Rejected refused) {
 
     ParsedBody.Element element() {
       return incoming.element();
@@ -124,24 +125,22 @@ public class IngestService {
   private static Prepared prepare(Incoming incoming, String bound) {
     ParsedBody.Element element = incoming.element();
     if (!element.parsed()) {
-      return new Prepared(incoming, null, bound, null);
+      return new Prepared(incoming, null, bound, null, null);
     }
     List<FieldError> refusal = new ArrayList<>(incoming.refusal());
     ParsedEvent event = element.event();
-    String clientId = bound;
-    if (bound == null) {
-      clientId = Normalizer.clientIdOf(event);
-    } else {
+    if (bound != null) {
       event = Normalizer.withDefaultClientId(event, bound);
-      String named = Normalizer.clientIdOf(event);
-      if (event.json().isObject() && !bound.equals(named)) {
-        // Filed under the key's client, not the one it names: a key must not plant rows in another client's listing.
-        refusal.add(0, new FieldError("clientId", FieldError.CLIENT_MISMATCH, "the event names client "
-            + (named == null ? "(none that can be read)" : quote(named)) + " but the API key is bound to client " + quote(bound)
-            + "; it is kept raw and not counted"));
-      }
     }
-    return new Prepared(incoming, event, clientId, refusal.isEmpty() ? null : new Normalization.Rejected(refusal, 0));
+    String named = Normalizer.clientIdOf(event);
+    String clientId = bound == null ? named : bound;
+    if (bound != null && event.json().isObject() && !bound.equals(named)) {
+      // Filed under the key's client, not the one it names: a key must not plant rows in another client's listing.
+      refusal.add(0, new FieldError("clientId", FieldError.CLIENT_MISMATCH, "the event names client "
+          + (named == null ? "(none that can be read)" : quote(named)) + " but the API key is bound to client " + quote(bound)
+          + "; it is kept raw and not counted"));
+    }
+    return new Prepared(incoming, event, clientId, named, refusal.isEmpty() ? null : new Normalization.Rejected(refusal, 0));
   }
 
   private Uni<List<EventResult>> normalizeAndSettle(List<Prepared> prepared, List<Long> rawIds) {
@@ -152,7 +151,7 @@ public class IngestService {
       Prepared p = prepared.get(i);
       if (p.event() != null && p.refused() == null) {
         // The client the event names, which chooses the mapping (as a recovery run will read it again).
-        jobs.add(new MappedNormalizer.Job(p.event(), Normalizer.clientIdOf(p.event()), now));
+        jobs.add(new MappedNormalizer.Job(p.event(), p.named(), now));
         jobRawIds.add(rawIds.get(i));
       }
     }
@@ -230,6 +229,6 @@ public class IngestService {
   }
 
   private static String quote(String text) {
-    return "\"" + (text.length() > 64 ? text.substring(0, 64) + "…" : text) + "\"";
+    return "\"" + Quote.cut(text) + "\"";
   }
 }

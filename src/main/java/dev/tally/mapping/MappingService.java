@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.normalize.Mapping;
 import dev.tally.platform.InvalidRequestException;
 import dev.tally.platform.NotFoundException;
+import dev.tally.platform.NotifiedCache;
 import dev.tally.platform.TallyConfig;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,8 +14,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Saves and serves client mappings. The pipeline asks for the mapping of every event, so mappings (and the
@@ -24,14 +23,12 @@ import java.util.concurrent.atomic.AtomicLong;
 @ApplicationScoped
 public class MappingService {
 
-  private record Cached(Mapping mapping, long expiresAtNanos) {}
-
-  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
-  /** Bumped by every invalidation; a lookup that raced one does not cache what it read. */
-  private final AtomicLong generation = new AtomicLong();
-
   @Inject MappingRepository repository;
   @Inject TallyConfig config;
+
+  /** Per client: its compiled mapping, or {@link Mapping#DEFAULT} when it has none. */
+  private final NotifiedCache<String, Mapping> cache =
+      new NotifiedCache<>(() -> config.mappings().cacheTtl(), () -> config.mappings().cacheMaxEntries());
 
   public Uni<MappingRepository.Saved> save(String clientId, JsonNode body) {
     MappingValidator.Result result = MappingValidator.validate(body);
@@ -55,11 +52,10 @@ public class MappingService {
   public Uni<Map<String, Mapping>> mappingsFor(Collection<String> clientIds) {
     Map<String, Mapping> found = new HashMap<>();
     Set<String> missing = new HashSet<>();
-    long now = System.nanoTime();
     for (String clientId : clientIds) {
-      Cached cached = cache.get(clientId);
-      if (cached != null && now - cached.expiresAtNanos() < 0) {
-        found.put(clientId, cached.mapping());
+      Mapping cached = cache.get(clientId);
+      if (cached != null) {
+        found.put(clientId, cached);
       } else {
         missing.add(clientId);
       }
@@ -67,32 +63,23 @@ public class MappingService {
     if (missing.isEmpty()) {
       return Uni.createFrom().item(found);
     }
-    long before = generation.get();
+    long seen = cache.generation();
     return repository.current(missing).map(versions -> {
-      boolean cacheable = generation.get() == before;
-      long expires = System.nanoTime() + config.mappings().cacheTtl().toNanos();
-      if (cacheable && cache.size() + missing.size() > config.mappings().cacheMaxEntries()) {
-        cache.clear();
-      }
       for (String clientId : missing) {
         MappingVersion version = versions.get(clientId);
         Mapping mapping = version == null ? Mapping.DEFAULT : version.definition().compile(version.version());
         found.put(clientId, mapping);
-        if (cacheable) {
-          cache.put(clientId, new Cached(mapping, expires));
-        }
+        cache.put(clientId, mapping, seen);
       }
       return found;
     });
   }
 
   void invalidate(String clientId) {
-    generation.incrementAndGet();
-    cache.remove(clientId);
+    cache.invalidate(clientId);
   }
 
   void invalidateAll() {
-    generation.incrementAndGet();
-    cache.clear();
+    cache.invalidateAll();
   }
 }

@@ -2,6 +2,7 @@ package dev.tally.sdk;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.normalize.FieldError;
+import dev.tally.normalize.Quote;
 import java.util.List;
 import java.util.Locale;
 
@@ -73,6 +74,6 @@ public final class MessageTypes {
   }
 
   private static String abbreviate(String text) {
-    return text.length() > 64 ? text.substring(0, 64) + "…" : text;
+    return Quote.cut(text);
   }
 }

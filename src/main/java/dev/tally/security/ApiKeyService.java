@@ -1,6 +1,7 @@
 package dev.tally.security;
 
 import dev.tally.normalize.Normalizer;
+import dev.tally.normalize.Quote;
 import dev.tally.platform.InvalidRequestException;
 import dev.tally.platform.NotFoundException;
 import dev.tally.platform.NotifiedCache;
@@ -159,6 +160,6 @@ public class ApiKeyService {
     if (value == null) {
       return "null";
     }
-    return "\"" + (value.length() > 64 ? value.substring(0, 64) + "…" : value) + "\"";
+    return "\"" + Quote.cut(value) + "\"";
   }
 }
