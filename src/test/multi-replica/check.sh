@@ -233,8 +233,9 @@ check_aggregates_refresher() {
   done
   for i in 7 8 9 10; do aggregate_event "${ports[$((i % 2))]}" "$i" >/dev/null; sleep 1.2; done
   sleep 2
-  # c) Every refresh in the log ran on exactly one replica: the refreshes the replicas report add up to the
-  #    generations added, and both replicas met the lock held by the other at least once in all these ticks.
+  # c) Every refresh ran on exactly one replica: the refreshes the replicas report add up to the generations
+  #    added. The ticks skipped on a held lock are only reported: the session holding it in a) makes both
+  #    replicas meet it, so their count cannot show that they met each other's.
   added=$(( $(generation) - g0 ))
   refreshed=$(( $(attempts refreshed) - refreshed0 ))
   locked=$(attempts locked)
