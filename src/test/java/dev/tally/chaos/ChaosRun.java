@@ -91,6 +91,9 @@ public final class ChaosRun {
         clients, faultGap, seed);
     int[] ports = freePorts(3); // PostgreSQL, Tally, Tally's management interface
     try (PrivatePostgres pg = new PrivatePostgres(Path.of("target", "chaos-pg"), ports[0])) {
+      // A SIGTERM (run.sh under timeout, as in .ci/run) ends this JVM without running the finally blocks below; the
+      // PostgreSQL and the Tally it started would outlive it. These hooks stop them (a no-op once they are stopped).
+      Runtime.getRuntime().addShutdownHook(new Thread(pg::close, "chaos-stop-postgres"));
       pg.create();
       System.out.printf("private PostgreSQL on port %d (%s, fsync on)%n", pg.port(), pg.dir());
       Map<String, String> env = new HashMap<>();
@@ -105,15 +108,18 @@ public final class ChaosRun {
       env.put("TALLY_SECURITY_RATE_LIMIT_REQUESTS_PER_SECOND", "1000000");
       env.put("TALLY_SECURITY_RATE_LIMIT_BURST", "1000000");
       try (TallyProcess tally = new TallyProcess(jar, work, ports[1], ports[2], env)) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          try {
+            tally.close();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }, "chaos-stop-tally"));
         tally.start();
         if (!tally.awaitReady(Duration.ofSeconds(120))) {
           throw new IllegalStateException("Tally not ready within 120 s; see " + work.resolve("tally-1.log"));
         }
-        int code = load(pg, tally);
-        if (!keep) {
-          tally.close();
-        }
-        return code;
+        return load(pg, tally);
       } finally {
         if (!keep) {
           pg.close();
