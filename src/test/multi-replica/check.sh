@@ -196,7 +196,7 @@ generation() { psql_db -c "SELECT generation FROM aggregate_state"; }
 attempts() { # outcome -> the sum over both replicas of tally_aggregates_refresh_attempts_total{outcome=...}
   local i total=0 value
   for i in 0 1; do
-    value=$(curl -s "http://127.0.0.1:${mports[$i]}/q/metrics" \
+    value=$(curl -s --max-time 30 "http://127.0.0.1:${mports[$i]}/q/metrics" \
       | awk -v o="outcome=\"$1\"" 'index($0, "tally_aggregates_refresh_attempts_total{") == 1 && index($0, o) { s += $NF } END { printf "%d", s }')
     total=$((total + value))
   done
@@ -246,7 +246,7 @@ check_aggregates_refresher() {
   deadline=$((SECONDS + 20))
   while :; do
     for i in 0 1; do
-      curl -s "${AUTH[@]}" "http://127.0.0.1:${ports[$i]}/aggregates?clientId=$CLIENT-agg&granularity=total" >"$OUT/aggregates-$i.json"
+      curl -s --max-time 30 "${AUTH[@]}" "http://127.0.0.1:${ports[$i]}/aggregates?clientId=$CLIENT-agg&granularity=total" >"$OUT/aggregates-$i.json"
     done
     as_of=$(python3 -c 'import json,sys; a=[json.load(open(f)) for f in sys.argv[1:]]; print(a[0].get("asOf") if a[0].get("asOf") == a[1].get("asOf") else "DIFFER")' "$OUT"/aggregates-0.json "$OUT"/aggregates-1.json)
     sums=$(python3 -c 'import json,sys; print(" ".join(str((json.load(open(f)).get("rows") or [{"sum": "none"}])[0]["sum"]) for f in sys.argv[1:]))' "$OUT"/aggregates-0.json "$OUT"/aggregates-1.json)
@@ -269,7 +269,7 @@ created=$(curl -s "${AUTH[@]}" -H 'Content-Type: application/json' --max-time 30
 key_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$created") || fail "POST /keys answered $created"
 key=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["key"])' "$created")
 [ "$(key_event "${ports[1]}" "$key" 1)" = 201 ] || fail "replica 1 did not accept the key created on replica 0"
-[ "$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" -X DELETE "http://127.0.0.1:${ports[0]}/keys/$key_id")" = 200 ] || fail "revoking $key_id failed"
+[ "$(curl -s --max-time 30 -o /dev/null -w '%{http_code}' "${AUTH[@]}" -X DELETE "http://127.0.0.1:${ports[0]}/keys/$key_id")" = 200 ] || fail "revoking $key_id failed"
 start=$SECONDS
 n=2
 accepted=1
