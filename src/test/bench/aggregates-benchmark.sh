@@ -5,6 +5,7 @@
 # Uses a scratch database (default tally_bench) that it creates and drops; the events are generated in SQL.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
+. src/test/lib/tally.sh
 
 PGHOST="${PGHOST:-127.0.0.1}"; PGPORT="${PGPORT:-5432}"; PGUSER="${PGUSER:-postgres}"
 export PGHOST PGPORT PGUSER
@@ -30,7 +31,7 @@ psql -d postgres -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 
 app_pid=""
 cleanup() {
-  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null || true
+  [ -z "$app_pid" ] || stop_pids 30 "$app_pid"
   psql -d postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" || true
 }
 trap cleanup EXIT
@@ -49,11 +50,7 @@ TALLY_AGGREGATES_REFRESH_WAIT_TIMEOUT=10m \
 QUARKUS_LOG_LEVEL=WARN \
   java -jar target/quarkus-app/quarkus-run.jar > target/aggregates-benchmark-app.log 2>&1 &
 app_pid=$!
-for _ in $(seq 1 60); do
-  curl -fs "$MANAGEMENT/q/health/ready" > /dev/null 2>&1 && break
-  sleep 1
-done
-curl -fs "$MANAGEMENT/q/health/ready" > /dev/null
+await_ready "$app_pid" "${MANAGEMENT##*:}" 60 Tally || { tail -50 target/aggregates-benchmark-app.log >&2; exit 1; }
 
 # Events reference a raw row (FK). The aggregates never read raw_events, so one placeholder raw row per
 # client stands in for the per-event raw rows ingest would write; only the events table matters here.

@@ -9,6 +9,7 @@
 # LOAD_SECONDS (20) per measurement, LOAD_CONNECTIONS (32) connections / pgbench clients.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
+. src/test/lib/tally.sh
 
 db=tally_bench_ingest
 port="${PORT:-18091}"
@@ -20,31 +21,23 @@ connections="${LOAD_CONNECTIONS:-32}"
 jar=target/quarkus-app/quarkus-run.jar
 [ -f "$jar" ] || { echo "build first: ./mvnw -B package -DskipTests" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
-pgbench=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | tail -1)
+pgbench=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -1)
 
 work="$(mktemp -d)"
 pid=""
 cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
+  [ -z "$pid" ] || stop_pids 30 "$pid"
   rm -rf "$work"
-  psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $db" 2>/dev/null || true
+  drop_database "$db"
 }
 trap cleanup EXIT
 
-psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-QUARKUS_HTTP_PORT="$port" \
-QUARKUS_MANAGEMENT_PORT="$mport" \
-TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY="$TALLY_BENCH_KEY" \
+fresh_database "$db"
 TALLY_SECURITY_RATE_LIMIT_REQUESTS_PER_SECOND=1000000 \
 TALLY_SECURITY_RATE_LIMIT_BURST=1000000 \
-QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$db" \
-QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$db" \
-  java -jar "$jar" >"$work/app.log" 2>&1 &
-pid=$!
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/q/health/ready")" = 200 ]; do
-  kill -0 "$pid" 2>/dev/null || { cat "$work/app.log"; exit 1; }
-  sleep 0.2
-done
+  start_tally "$db" "$port" "$mport" "$TALLY_BENCH_KEY" "$work/app.log"
+pid=$tally_pid
+await_ready "$pid" "$mport" 120 Tally || { tail -50 "$work/app.log" >&2; exit 1; }
 
 # Baseline 1: the database's floor for one event — two separately committed inserts into Tally's own tables.
 cat >"$work/floor.sql" <<'SQL'

@@ -9,6 +9,7 @@
 # LOAD_CONNECTIONS (32) connections, every event distinct (a new row each time, the expensive path).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
+. src/test/lib/tally.sh
 
 db=tally_deploy_footprint  # a name of its own: other checkouts on this PostgreSQL have their own bench databases
 port="${PORT:-18090}"
@@ -24,25 +25,22 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2
 work="$(mktemp -d)"
 pid=""
 cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
+  [ -z "$pid" ] || stop_pids 30 "$pid"
   rm -rf "$work"
+  drop_database "$db"
 }
 trap cleanup EXIT
 
-psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+fresh_database "$db"
 
 rss_mib() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 
 start_ns=$(date +%s%N)
-QUARKUS_HTTP_PORT="$port" \
-QUARKUS_MANAGEMENT_PORT="$mport" \
-TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY="$TALLY_BENCH_KEY" \
 TALLY_SECURITY_RATE_LIMIT_REQUESTS_PER_SECOND=1000000 \
 TALLY_SECURITY_RATE_LIMIT_BURST=1000000 \
-QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$db" \
-QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$db" \
-  java "$@" -jar "$jar" >"$work/app.log" 2>&1 &
-pid=$!
+  start_tally "$db" "$port" "$mport" "$TALLY_BENCH_KEY" "$work/app.log" "$@"
+pid=$tally_pid
+# Its own wait (not await_ready): polled every 50 ms, since the time to ready is one of the figures.
 until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/q/health/ready")" = 200 ]; do
   kill -0 "$pid" 2>/dev/null || { cat "$work/app.log"; exit 1; }
   if (( ($(date +%s%N) - start_ns) / 1000000000 > 60 )); then echo "not ready after 60 s" >&2; exit 1; fi
@@ -68,7 +66,6 @@ request = function()
   return wrk.format(nil, "/events")
 end
 LUA
-peak=0
 ( while kill -0 "$pid" 2>/dev/null; do r=$(rss_mib "$pid"); echo "$r"; sleep 0.5; done ) >"$work/rss.txt" &
 sampler=$!
 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port" >"$work/wrk.txt"
@@ -85,7 +82,3 @@ echo "RSS under load (peak)        : ${peak} MiB   (${connections} connections, 
 echo "RSS right after load         : ${rss_after} MiB"
 echo "events stored during load    : ${stored}"
 grep -E "Requests/sec|Latency|Non-2xx|Socket errors|  50%|  99%" "$work/wrk.txt"
-
-kill "$pid"; wait "$pid" 2>/dev/null || true
-pid=""
-psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $db"

@@ -20,6 +20,7 @@
 # phase the events stored for its client are counted and compared with what the 2xx answers promised.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
+. src/test/lib/tally.sh
 here=src/test/bench
 
 db=tally_bench_sdk
@@ -45,35 +46,19 @@ psql_db() { PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -U post
 work="$(mktemp -d)"
 pid=""
 cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-    wait "$pid" 2>/dev/null || true
-  fi
+  [ -z "$pid" ] || stop_pids 10 "$pid"
   rm -rf "$work"
-  psql_db postgres "DROP DATABASE IF EXISTS $db" 2>/dev/null || true
+  drop_database "$db"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-psql_db postgres "DROP DATABASE IF EXISTS $db"
-psql_db postgres "CREATE DATABASE $db"
-QUARKUS_HTTP_PORT="$port" \
-QUARKUS_MANAGEMENT_PORT="$mport" \
-TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY="$admin" \
+fresh_database "$db"
 TALLY_SECURITY_RATE_LIMIT_REQUESTS_PER_SECOND=1000000 \
 TALLY_SECURITY_RATE_LIMIT_BURST=1000000 \
-QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$db" \
-QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$db" \
-  java -jar "$jar" >"$work/app.log" 2>&1 &
-pid=$!
-deadline=$((SECONDS + 120))
-until [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/q/health/ready")" = 200 ]; do
-  kill -0 "$pid" 2>/dev/null || { echo "Tally exited:" >&2; cat "$work/app.log" >&2; exit 1; }
-  [ "$SECONDS" -lt "$deadline" ] || { echo "Tally not ready within 120 s:" >&2; tail -50 "$work/app.log" >&2; exit 1; }
-  sleep 0.2
-done
+  start_tally "$db" "$port" "$mport" "$admin" "$work/app.log"
+pid=$tally_pid
+await_ready "$pid" "$mport" 120 Tally || { tail -50 "$work/app.log" >&2; exit 1; }
 
 api="http://127.0.0.1:$port"
 # admin_call METHOD PATH BODY: the response body; fails on a non-2xx

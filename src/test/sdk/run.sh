@@ -12,9 +12,10 @@
 # Bounded: every wait has a deadline; processes and the database are cleaned up on any exit.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
+. src/test/lib/tally.sh
 
 DB=tally_sdk
-JAR=target/quarkus-app/quarkus-run.jar
+JAR=target/quarkus-app/quarkus-run.jar  # what start_tally runs
 SDK_DIR=src/test/sdk
 OUT=target/sdk-e2e
 ADMIN_KEY="tally_sdk_$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
@@ -40,44 +41,25 @@ node_pid=
 cleanup() {
   status=$?
   [ -z "$node_pid" ] || kill "$node_pid" 2>/dev/null || true
-  if [ -n "$tally_pid" ] && kill "$tally_pid" 2>/dev/null; then
-    local deadline=$((SECONDS + 30))
-    while kill -0 "$tally_pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
-  fi
-  if [ "$status" -ne 0 ]; then
-    for log in "$OUT"/tally-*.log; do
-      [ -f "$log" ] && { echo "---- last lines of $log"; tail -20 "$log"; }
-    done
-  fi
-  psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  [ -z "$tally_pid" ] || stop_pids 30 "$tally_pid"
+  [ "$status" = 0 ] || tail_logs 20 "$OUT"/tally-*.log
+  drop_database "$DB"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-management_port=$(free_port)
-while [ "$management_port" = "$port" ]; do management_port=$(free_port); done
-
-PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
-  -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+read -r port management_port <<<"$(free_ports 2)"
+fresh_database "$DB"
 
 starts=0
 # Starts Tally in the background, without waiting for it: the caller waits for readiness.
-start_tally() {
+start_next_tally() {
   starts=$((starts + 1))
   # Recovery every second for rows pending longer than 2 s: a batch cut off by the kill is settled within
   # seconds of the restart, not after the default 60 s grace.
-  QUARKUS_HTTP_PORT="$port" \
-  QUARKUS_MANAGEMENT_PORT="$management_port" \
-  TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY="$ADMIN_KEY" \
-  QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$DB" \
-  QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$DB" \
-  QUARKUS_DATASOURCE_USERNAME=postgres \
   TALLY_RECOVERY_INTERVAL=1s \
   TALLY_RECOVERY_GRACE=2s \
-    java -Xmx256m -jar "$JAR" >"$OUT/tally-$starts.log" 2>&1 &
-  tally_pid=$!
+    start_tally "$DB" "$port" "$management_port" "$ADMIN_KEY" "$OUT/tally-$starts.log" -Xmx256m
   # Not a job of this shell: bash would announce every SIGKILL ("Killed ...") in the middle of the output. It
   # still reaps the process when it exits.
   disown "$tally_pid"
@@ -86,13 +68,8 @@ start_tally() {
 }
 
 echo "== Tally: $JAR on port $port (management $management_port), database $DB"
-start_tally
-deadline=$((SECONDS + 120))
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$management_port/q/health/ready")" = 200 ]; do
-  kill -0 "$tally_pid" 2>/dev/null || fail "Tally exited during startup"
-  [ "$SECONDS" -lt "$deadline" ] || fail "Tally not ready within 120 s"
-  sleep 0.2
-done
+start_next_tally
+await_ready "$tally_pid" "$management_port" 120 Tally || exit 1
 echo "  ok: ready after $((SECONDS - started)) s since the start of this script"
 
 echo "== SDKs against Tally ($SDK_DIR/e2e.mjs)"
@@ -112,7 +89,7 @@ while :; do
   if [ "$restart_requested" = 1 ]; then
     restart_requested=0
     # e2e.mjs killed the previous java with SIGKILL and saw it die: start the next on the same port and database.
-    start_tally
+    start_next_tally
   fi
   rc=0
   wait "$node_pid" || rc=$?

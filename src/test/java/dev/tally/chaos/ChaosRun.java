@@ -87,9 +87,13 @@ public final class ChaosRun {
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " is missing: ./mvnw -B package -DskipTests first");
     }
-    System.out.printf("chaos run: %s of load, %d clients, a fault every %s after recovery, seed %d%s%n", duration, clients,
-        faultGap, seed, apiKey != null ? ", with an API key" : "");
-    try (PrivatePostgres pg = new PrivatePostgres(Path.of("target", "chaos-pg"), freePort())) {
+    System.out.printf("chaos run: %s of load, %d clients, a fault every %s after recovery, seed %d, with an API key%n", duration,
+        clients, faultGap, seed);
+    int[] ports = freePorts(3); // PostgreSQL, Tally, Tally's management interface
+    try (PrivatePostgres pg = new PrivatePostgres(Path.of("target", "chaos-pg"), ports[0])) {
+      // A SIGTERM (run.sh under timeout, as in .ci/run) ends this JVM without running the finally blocks below; the
+      // PostgreSQL and the Tally it started would outlive it. These hooks stop them (a no-op once they are stopped).
+      Runtime.getRuntime().addShutdownHook(new Thread(pg::close, "chaos-stop-postgres"));
       pg.create();
       System.out.printf("private PostgreSQL on port %d (%s, fsync on)%n", pg.port(), pg.dir());
       Map<String, String> env = new HashMap<>();
@@ -103,16 +107,19 @@ public final class ChaosRun {
       // One key sends everything here: its rate limit must not be what the run measures.
       env.put("TALLY_SECURITY_RATE_LIMIT_REQUESTS_PER_SECOND", "1000000");
       env.put("TALLY_SECURITY_RATE_LIMIT_BURST", "1000000");
-      try (TallyProcess tally = new TallyProcess(jar, work, freePort(), freePort(), env)) {
+      try (TallyProcess tally = new TallyProcess(jar, work, ports[1], ports[2], env)) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          try {
+            tally.close();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }, "chaos-stop-tally"));
         tally.start();
         if (!tally.awaitReady(Duration.ofSeconds(120))) {
           throw new IllegalStateException("Tally not ready within 120 s; see " + work.resolve("tally-1.log"));
         }
-        int code = load(pg, tally);
-        if (!keep) {
-          tally.close();
-        }
-        return code;
+        return load(pg, tally);
       } finally {
         if (!keep) {
           pg.close();
@@ -315,7 +322,7 @@ public final class ChaosRun {
   }
 
   private HttpRequest.Builder authorized(HttpRequest.Builder request) {
-    return apiKey == null ? request : request.header("Authorization", "Bearer " + apiKey);
+    return request.header("Authorization", "Bearer " + apiKey);
   }
 
   private static String randomKey() {
@@ -324,9 +331,22 @@ public final class ChaosRun {
     return "chaos-" + java.util.HexFormat.of().formatHex(bytes);
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+  /** n free ports, distinct: all n sockets are bound at once. */
+  private static int[] freePorts(int n) throws IOException {
+    ServerSocket[] sockets = new ServerSocket[n];
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        sockets[i] = new ServerSocket(0);
+        ports[i] = sockets[i].getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket socket : sockets) {
+        if (socket != null) {
+          socket.close();
+        }
+      }
     }
   }
 

@@ -140,11 +140,22 @@ final class PrivatePostgres implements AutoCloseable {
     return full;
   }
 
+  /** Runs a command to its end, at most 90 s (its output goes to a file: reading a pipe to EOF would have no deadline). */
   private void run(List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (!p.waitFor(90, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IOException(String.join(" ", command) + " failed: " + out);
+    Path output = Files.createTempFile("tally-chaos-command", ".log");
+    try {
+      Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+          .redirectOutput(output.toFile()).start();
+      boolean finished = p.waitFor(90, TimeUnit.SECONDS);
+      if (!finished) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+      if (!finished || p.exitValue() != 0) {
+        throw new IOException(String.join(" ", command) + (finished ? " failed: " : " still running after 90 s: ")
+            + new String(Files.readAllBytes(output)));
+      }
+    } finally {
+      Files.deleteIfExists(output);
     }
   }
 

@@ -208,9 +208,7 @@ final class VirtualClient implements Runnable {
       if (contentType != null) {
         request.header("Content-Type", contentType);
       }
-      if (apiKey != null) {
-        request.header("Authorization", "Bearer " + apiKey);
-      }
+      request.header("Authorization", "Bearer " + apiKey);
       long sentAt = System.nanoTime();
       stats.requests.incrementAndGet();
       HttpResponse<String> response;
