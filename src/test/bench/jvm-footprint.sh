@@ -54,8 +54,14 @@ sleep 20
 rss_idle=$(rss_mib "$pid")
 
 cat >"$work/post.lua" <<'LUA'
+-- setup() runs once per thread in the main Lua state: each thread its own tag, so no two send the same eventId
+-- (an unseeded math.random gave both threads the same one: half the load was duplicates).
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tag", string.format("t%d-%d", threads, os.time()))
+end
 local n = 0
-local tag = tostring(math.random(1, 1e9))
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("TALLY_BENCH_KEY")
