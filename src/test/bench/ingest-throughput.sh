@@ -54,26 +54,7 @@ floor_tps=$(awk '/^tps = / { printf "%.0f", $3 }' "$work/pgbench.txt")
 # Baseline 2: the HTTP stack alone.
 wrk -t2 -c"$connections" -d"${seconds}s" --latency "http://127.0.0.1:$mport/q/health/live" >"$work/live.txt"
 
-cat >"$work/post.lua" <<'LUA'
--- setup() runs in the main Lua state once per thread: it hands each thread its own tag, so no two threads ever
--- send the same eventId (an unseeded math.random gives every thread the same "random" tag).
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("tag", string.format("t%d-%d", threads, os.time()))
-end
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("TALLY_BENCH_KEY")
-local counter = 0
-request = function()
-  counter = counter + 1
-  local body = string.format('{"clientId":"bench","metric":"m","amount":%d,"timestamp":"2024-01-01T00:00:00Z","eventId":"%s-%d"}',
-    counter, tag, counter)
-  return wrk.format(nil, "/events", nil, body)
-end
-LUA
-wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port" >"$work/ingest.txt"
+wrk -t2 -c"$connections" -d"${seconds}s" --latency -s src/test/bench/single-events.lua "http://127.0.0.1:$port" >"$work/ingest.txt"
 
 rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
 pct() { awk -v p="$2" '$1 == p { print $2 }' "$1"; }

@@ -53,28 +53,9 @@ rss_ready=$(rss_mib "$pid")
 sleep 20
 rss_idle=$(rss_mib "$pid")
 
-cat >"$work/post.lua" <<'LUA'
--- setup() runs once per thread in the main Lua state: each thread its own tag, so no two send the same eventId
--- (an unseeded math.random gave both threads the same one: half the load was duplicates).
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("tag", string.format("t%d-%d", threads, os.time()))
-end
-local n = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("TALLY_BENCH_KEY")
-request = function()
-  n = n + 1
-  wrk.body = '{"clientId":"bench","metric":"m","amount":1.5,"timestamp":"2024-01-01T00:00:00Z","eventId":"'
-    .. tag .. '-' .. n .. '"}'
-  return wrk.format(nil, "/events")
-end
-LUA
 ( while kill -0 "$pid" 2>/dev/null; do r=$(rss_mib "$pid"); echo "$r"; sleep 0.5; done ) >"$work/rss.txt" &
 sampler=$!
-wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port" >"$work/wrk.txt"
+wrk -t2 -c"$connections" -d"${seconds}s" --latency -s src/test/bench/single-events.lua "http://127.0.0.1:$port" >"$work/wrk.txt"
 kill "$sampler"; wait "$sampler" 2>/dev/null || true
 peak=$(sort -n "$work/rss.txt" | tail -1)
 rss_after=$(rss_mib "$pid")
