@@ -31,7 +31,7 @@ public record AggregateQuery(String clientId, String metric, Instant from, Insta
     if (start != null && end != null && !end.isAfter(start)) {
       throw new BadRequestException("to", "to (" + end + ") must be later than from (" + start + "); from is inclusive, to exclusive");
     }
-    return new AggregateQuery(blankToNull(clientId), blankToNull(metric), start, end, g, limit(limit, config), scope);
+    return new AggregateQuery(QueryParameters.identifier(clientId), QueryParameters.identifier(metric), start, end, g, limit(limit, config), scope);
   }
 
   /** A stable text of everything that shapes the answer, for the ETag. */
@@ -63,9 +63,5 @@ public record AggregateQuery(String clientId, String metric, Instant from, Insta
 
   private static int limit(String value, TallyConfig.Aggregates config) {
     return QueryParameters.limit("limit", value, config.defaultLimit(), config.maxLimit(), "tally.aggregates.max-limit");
-  }
-
-  private static String blankToNull(String value) {
-    return value == null || value.isBlank() ? null : value.strip();
   }
 }

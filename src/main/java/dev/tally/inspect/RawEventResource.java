@@ -46,7 +46,7 @@ public class RawEventResource {
       throw new BadRequestException("status", "status must be one of " + String.join(", ", STATUSES.stream().sorted().toList()));
     }
     // A read key scoped to some clients sees only theirs; naming another client was refused with 403 already.
-    return queries.listRaw(blankToNull(clientId), caller.get().readScope(), status, cursor(after), pageSize(limit));
+    return queries.listRaw(QueryParameters.identifier(clientId), caller.get().readScope(), status, cursor(after), pageSize(limit));
   }
 
   private int pageSize(String limit) {
@@ -70,7 +70,4 @@ public class RawEventResource {
     throw new BadRequestException("after", "after must be the next cursor of a previous page");
   }
 
-  private static String blankToNull(String value) {
-    return value == null || value.isBlank() ? null : value;
-  }
 }

@@ -153,6 +153,12 @@ class AggregatesTest {
     assertThat(limited.getList("rows")).hasSize(2);
     assertThat(limited.getBoolean("truncated")).isTrue();
     assertThat(aggregates(params("clientId", client, "limit", "5")).getBoolean("truncated")).isFalse();
+
+    // Identifiers are matched exactly: " client" is another client (as in GET /raw-events); a blank one is no filter.
+    assertThat(aggregates(params("clientId", " " + client, "granularity", "total")).getList("rows")).isEmpty();
+    assertThat(aggregates(params("clientId", client, "metric", "m ", "granularity", "total")).getList("rows")).isEmpty();
+    assertThat(aggregates(params("clientId", client, "metric", " ", "granularity", "total")).getList("rows.metric", String.class))
+        .containsExactly("m", "n");
   }
 
   @Test

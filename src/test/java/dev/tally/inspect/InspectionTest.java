@@ -112,6 +112,8 @@ class InspectionTest {
         .body("next", nullValue());
     given().queryParam("clientId", client).queryParam("status", "accepted").get("/raw-events")
         .then().body("items", hasSize(5)).body("items.status", everyItem(equalTo("accepted")));
+    // The clientId is matched exactly, as in GET /aggregates: " client" is another client.
+    given().queryParam("clientId", " " + client).get("/raw-events").then().statusCode(200).body("items", hasSize(0));
   }
 
   @Test
