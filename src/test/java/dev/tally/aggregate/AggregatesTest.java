@@ -248,6 +248,15 @@ class AggregatesTest {
         calls.add(pool.submit(call));
       }
       start.countDown();
+      // Both callers must be queued on the lock before it is released: PostgreSQL then hands it to the first of
+      // them, and the scheduled refresh (every second in tests, a try-lock) cannot take the change marker first.
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (TestDb.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") < callers) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("the refresh calls never waited for the lock");
+        }
+        Thread.sleep(20);
+      }
       lock.close();
       for (Future<JsonPath> call : calls) {
         results.add(call.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
