@@ -44,13 +44,13 @@ public class AggregateResource {
           + "from the hourly rows of [from, to), UTC days. Poll with If-None-Match: an unchanged answer is 304.")
   @APIResponse(responseCode = "200", description = "The rows, ordered by clientId, metric, bucket",
       headers = {
-          @Header(name = "ETag", description = "Changes when a refresh rebuilt the view; send it back as If-None-Match"),
+          @Header(name = "ETag", description = "Names the view generation, the query and the rows; send it back as If-None-Match"),
           @Header(name = AS_OF_HEADER, description = "asOf, also on 304 answers"),
           @Header(name = "Cache-Control", description = "no-cache: revalidate before reuse")},
       content = @Content(examples = {
           @ExampleObject(name = "hour", value = AggregateExamples.HOUR),
           @ExampleObject(name = "total", value = AggregateExamples.TOTAL)}))
-  @APIResponse(responseCode = "304", description = "Unchanged since the ETag given in If-None-Match; no body")
+  @APIResponse(responseCode = "304", description = "The rows are those of the ETag given in If-None-Match (with the current generation's ETag); no body")
   @APIResponse(responseCode = "400", description = "A parameter is invalid (problem+json naming it)",
       content = @Content(mediaType = "application/problem+json",
           examples = @ExampleObject(name = "granularity", value = AggregateExamples.BAD_GRANULARITY)))

@@ -7,60 +7,107 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Optional;
 
 /**
- * Conditional reads of the aggregates. The ETag is derived from the view's generation and the query: it
- * changes only when a refresh rebuilt the view. It is weak because asOf in the body moves on even when the
- * rows do not (a check that found no change advances asOf); the rows are the same.
+ * Conditional reads of the aggregates. The ETag names the view's generation, the query and the rows
+ * ({@code W/"g<generation>-<query>-<rows>"}), so a dashboard's copy stays current across refreshes that changed
+ * only other clients' rows:
+ * <ul>
+ *   <li>a tag of the current generation and the same query is answered 304 without reading the rows;
+ *   <li>otherwise the rows are read, and a tag with the same query and the same rows is still answered 304 (with
+ *       the tag of the current generation).
+ * </ul>
+ * Weak, because asOf in the body moves on even when the rows do not.
  */
 @ApplicationScoped
 public class AggregateService {
 
   @Inject AggregateRepository repository;
 
-  /** The page, or none (not modified) when {@code ifNoneMatch} names the current ETag. */
+  /** The page, or none (not modified) when {@code ifNoneMatch} names a tag of the current answer. */
   public Uni<Reply> answer(AggregateQuery query, String ifNoneMatch) {
     if (ifNoneMatch == null || ifNoneMatch.isBlank()) {
       // Nothing to compare: the rows' own query reads the state too, so one round trip is enough.
-      return read(query);
+      return read(query, null);
     }
+    String queryHash = hash(query.canonical());
     return repository.state().flatMap(state -> {
-      String etag = etag(state.generation(), query);
-      return matches(ifNoneMatch, etag) ? Uni.createFrom().item(new Reply(etag, state, null)) : read(query);
+      Optional<String> current = currentTag(ifNoneMatch, state.generation(), queryHash);
+      return current.isPresent() ? Uni.createFrom().item(new Reply(current.get(), state, null)) : read(query, ifNoneMatch);
     });
   }
 
-  private Uni<Reply> read(AggregateQuery query) {
-    return repository.find(query)
-        .map(answer -> new Reply(etag(answer.state().generation(), query), answer.state(), answer.page()));
+  private Uni<Reply> read(AggregateQuery query, String ifNoneMatch) {
+    return repository.find(query).map(answer -> {
+      String etag = etag(answer.state().generation(), query, answer.page());
+      return new Reply(etag, answer.state(), sameRows(ifNoneMatch, etag) ? null : answer.page());
+    });
   }
 
-  static String etag(long generation, AggregateQuery query) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(query.canonical().getBytes(StandardCharsets.UTF_8));
-      return "W/\"g" + generation + "-" + HexFormat.of().formatHex(digest, 0, 8) + "\"";
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+  static String etag(long generation, AggregateQuery query, AggregatePage page) {
+    return "W/\"g" + generation + "-" + hash(query.canonical()) + "-" + hash(rowsText(page)) + "\"";
+  }
+
+  /**
+   * The client's tag when it is one of the current generation for this query: the rows are then the ones the tag
+   * was made from. ("*" needs the rows read: the answer must carry a real tag.)
+   */
+  static Optional<String> currentTag(String ifNoneMatch, long generation, String queryHash) {
+    for (String candidate : ifNoneMatch.split(",")) {
+      String tag = candidate.strip();
+      String[] parts = parts(tag);
+      if (parts != null && parts[0].equals("g" + generation) && parts[1].equals(queryHash)) {
+        return Optional.of(tag);
+      }
     }
+    return Optional.empty();
   }
 
-  /** RFC 9110 If-None-Match: a list of entity tags or "*", compared weakly. */
-  static boolean matches(String ifNoneMatch, String etag) {
+  /** RFC 9110 If-None-Match, compared weakly: true when a listed tag names the same query and rows as {@code etag}. */
+  static boolean sameRows(String ifNoneMatch, String etag) {
     if (ifNoneMatch == null || ifNoneMatch.isBlank()) {
       return false;
     }
-    String opaque = opaque(etag);
+    String[] current = parts(etag);
     for (String candidate : ifNoneMatch.split(",")) {
       String tag = candidate.strip();
-      if (tag.equals("*") || opaque(tag).equals(opaque)) {
+      String[] parts = parts(tag);
+      if (tag.equals("*") || parts != null && parts[1].equals(current[1]) && parts[2].equals(current[2])) {
         return true;
       }
     }
     return false;
   }
 
-  private static String opaque(String tag) {
-    return tag.startsWith("W/") ? tag.substring(2) : tag;
+  /** generation, query hash and rows hash of a tag Tally made; null for any other tag. */
+  private static String[] parts(String tag) {
+    String opaque = tag.startsWith("W/") ? tag.substring(2) : tag;
+    if (opaque.length() < 2 || opaque.charAt(0) != '"' || opaque.charAt(opaque.length() - 1) != '"') {
+      return null;
+    }
+    String[] parts = opaque.substring(1, opaque.length() - 1).split("-", -1);
+    return parts.length == 3 && parts[0].startsWith("g") ? parts : null;
+  }
+
+  /** Everything in the body but asOf, in order. */
+  private static String rowsText(AggregatePage page) {
+    StringBuilder text = new StringBuilder(64 + 96 * page.rows().size()).append(page.truncated());
+    for (AggregateRow row : page.rows()) {
+      text.append('\u001E').append(row.clientId()).append('\u001F').append(row.metric()).append('\u001F').append(row.bucket())
+          .append('\u001F').append(row.count()).append('\u001F').append(row.sum()).append('\u001F').append(row.min())
+          .append('\u001F').append(row.max()).append('\u001F').append(row.avg());
+    }
+    return text.toString();
+  }
+
+  private static String hash(String text) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
   }
 
   /** An answer: {@code page} is null when the client's copy is current (304). */

@@ -2,37 +2,92 @@ package dev.tally.aggregate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
-/** ETags: one per generation and query; If-None-Match compared weakly, lists and "*" understood. */
+/**
+ * ETags name the generation, the query and the rows: a tag of the current generation and query is current
+ * without reading the rows; a tag of an older generation is current when the query and the rows are the same.
+ */
 class AggregateServiceTest {
 
   private static final AggregateQuery QUERY =
       new AggregateQuery("client_A", null, Instant.parse("2024-01-01T00:00:00Z"), null, Granularity.HOUR, 1000, null);
+  private static final AggregateRow ROW = new AggregateRow("client_A", "m", Instant.parse("2024-01-01T00:00:00Z"), 2,
+      new BigDecimal("3.5"), new BigDecimal("1"), new BigDecimal("2.5"), new BigDecimal("1.75"));
+  private static final AggregatePage PAGE = page(false, ROW);
+  private static final String ETAG = AggregateService.etag(5, QUERY, PAGE);
 
-  @Test
-  void etagChangesWithTheGenerationAndTheQuery() {
-    String etag = AggregateService.etag(5, QUERY);
-    assertThat(etag).startsWith("W/\"g5-").endsWith("\"");
-    assertThat(AggregateService.etag(5, QUERY)).isEqualTo(etag);
-    assertThat(AggregateService.etag(6, QUERY)).isNotEqualTo(etag);
-    AggregateQuery daily = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.DAY, 1000, null);
-    assertThat(AggregateService.etag(5, daily)).isNotEqualTo(etag);
-    AggregateQuery smaller = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.HOUR, 10, null);
-    assertThat(AggregateService.etag(5, smaller)).isNotEqualTo(etag);
+  private static AggregatePage page(boolean truncated, AggregateRow... rows) {
+    return new AggregatePage(Instant.parse("2024-01-02T00:00:00Z"), "hour", List.of(rows), truncated);
   }
 
   @Test
-  void ifNoneMatchIsComparedWeaklyAndMayListSeveralTags() {
-    String etag = AggregateService.etag(5, QUERY);
-    String opaque = etag.substring(2);
-    assertThat(AggregateService.matches(etag, etag)).isTrue();
-    assertThat(AggregateService.matches(opaque, etag)).isTrue();
-    assertThat(AggregateService.matches("\"other\", " + etag, etag)).isTrue();
-    assertThat(AggregateService.matches("*", etag)).isTrue();
-    assertThat(AggregateService.matches(AggregateService.etag(4, QUERY), etag)).isFalse();
-    assertThat(AggregateService.matches(null, etag)).isFalse();
-    assertThat(AggregateService.matches("", etag)).isFalse();
+  void etagNamesTheGenerationTheQueryAndTheRowsButNotAsOf() {
+    assertThat(ETAG).matches("W/\"g5-[0-9a-f]{16}-[0-9a-f]{16}\"");
+    assertThat(AggregateService.etag(5, QUERY, PAGE)).isEqualTo(ETAG);
+    assertThat(AggregateService.etag(5, QUERY, new AggregatePage(Instant.parse("2030-01-01T00:00:00Z"), "hour", List.of(ROW), false)))
+        .as("asOf moves on without the rows changing").isEqualTo(ETAG);
+    AggregateQuery daily = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.DAY, 1000, null);
+    AggregateQuery smaller = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.HOUR, 10, null);
+    AggregateQuery scoped = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.HOUR, 1000, List.of("client_A"));
+    AggregateRow counted = new AggregateRow("client_A", "m", ROW.bucket(), 3, ROW.sum(), ROW.min(), ROW.max(), ROW.avg());
+    AggregateRow rescaled = new AggregateRow("client_A", "m", ROW.bucket(), 2, new BigDecimal("3.50"), ROW.min(), ROW.max(), ROW.avg());
+    assertThat(List.of(
+        AggregateService.etag(6, QUERY, PAGE),
+        AggregateService.etag(5, daily, PAGE),
+        AggregateService.etag(5, smaller, PAGE),
+        AggregateService.etag(5, scoped, PAGE),
+        AggregateService.etag(5, QUERY, page(true, ROW)),
+        AggregateService.etag(5, QUERY, page(false)),
+        AggregateService.etag(5, QUERY, page(false, counted)),
+        AggregateService.etag(5, QUERY, page(false, rescaled)),
+        AggregateService.etag(5, QUERY, page(false, ROW, ROW))))
+        .doesNotContain(ETAG).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void aTagOfTheCurrentGenerationAndQueryIsCurrentWithoutTheRows() {
+    String query = ETAG.substring(ETAG.indexOf('-') + 1, ETAG.lastIndexOf('-'));
+    assertThat(AggregateService.currentTag(ETAG, 5, query)).contains(ETAG);
+    assertThat(AggregateService.currentTag(ETAG.substring(2), 5, query)).as("strong form").contains(ETAG.substring(2));
+    assertThat(AggregateService.currentTag("\"other\", " + ETAG, 5, query)).contains(ETAG);
+    assertThat(AggregateService.currentTag(ETAG, 6, query)).as("a newer generation: the rows must be read").isEmpty();
+    assertThat(AggregateService.currentTag(ETAG, 5, "0".repeat(16))).as("another query").isEmpty();
+    assertThat(AggregateService.currentTag("*", 5, query)).as("* needs a real tag in the answer").isEmpty();
+  }
+
+  @ParameterizedTest(name = "[{index}] {0} → {1}")
+  @CsvSource(delimiter = '|', value = {
+      "SAME_ROWS_OLDER_GENERATION         | true",
+      "SAME_ROWS_STRONG                   | true",
+      "IN_A_LIST                          | true",
+      "STAR                               | true",
+      "OTHER_ROWS                         | false",
+      "OTHER_QUERY                        | false",
+      "NULL                               | false",
+      "BLANK                              | false",
+      "'W/'                               | false",
+      "'\"'                               | false",
+      "'\"a-b\"'                          | false",
+      "'W/\"g1-x-y-z\"'                   | false"})
+  void ifNoneMatchIsCurrentWhenItNamesTheSameQueryAndRows(String ifNoneMatch, boolean current) {
+    String olderGeneration = AggregateService.etag(3, QUERY, PAGE);
+    String header = switch (ifNoneMatch) {
+      case "SAME_ROWS_OLDER_GENERATION" -> olderGeneration;
+      case "SAME_ROWS_STRONG" -> olderGeneration.substring(2);
+      case "IN_A_LIST" -> "\"x\", " + olderGeneration;
+      case "STAR" -> "*";
+      case "OTHER_ROWS" -> AggregateService.etag(5, QUERY, page(true, ROW));
+      case "OTHER_QUERY" -> AggregateService.etag(5, new AggregateQuery("client_B", null, null, null, Granularity.HOUR, 1000, null), PAGE);
+      case "NULL" -> null;
+      case "BLANK" -> " ";
+      default -> ifNoneMatch;
+    };
+    assertThat(AggregateService.sameRows(header, ETAG)).isEqualTo(current);
   }
 }
