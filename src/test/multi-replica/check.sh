@@ -7,7 +7,8 @@
 #      once, one replica answers 201 and the other 200 "duplicate";
 #   3. the recovery jobs of both replicas work the same pending backlog at once and never settle a row
 #      twice (a trigger records every update of a raw row; each is updated exactly once);
-#   4. the aggregates refresher runs on one replica at a time, and both answer with the same asOf and sums;
+#   4. the aggregates refresher runs on one replica at a time, and both answer with the same asOf and sums (and an
+#      ETag from one is current on the other);
 #   5. a key created on one replica works on the other, and once revoked there is refused within seconds.
 # Requests carry an admin key installed as TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY; health and metrics are read
 # from each replica's management port, which needs none.
@@ -255,6 +256,25 @@ check_aggregates_refresher() {
     sleep 0.5
   done
   pass "both replicas answer asOf $as_of and the exact sum 55"
+  # e) A dashboard behind a load balancer: the ETag one replica gave is current on the other (304), also after a
+  #    refresh that only another client's event caused (the tag names the rows, not only the generation).
+  local url="/aggregates?clientId=$CLIENT-agg&granularity=total" etag g3 code
+  etag=$(curl -s -D - -o /dev/null --max-time 30 "${AUTH[@]}" "http://127.0.0.1:${ports[0]}$url" \
+    | tr -d '\r' | awk 'tolower($1) == "etag:" { print $2 }')
+  [ -n "$etag" ] || fail "replica 0 answered GET $url without an ETag"
+  g3=$(generation)
+  code=$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" -H 'Content-Type: application/json' --max-time 30 --data-binary \
+    "{\"clientId\":\"$CLIENT-other\",\"metric\":\"m\",\"amount\":1,\"timestamp\":\"2024-01-01T00:00:00Z\"}" \
+    "http://127.0.0.1:${ports[0]}/events")
+  [ "$code" = 201 ] || fail "the other client's event was answered $code"
+  deadline=$((SECONDS + 15))
+  until [ "$(generation)" -gt "$g3" ]; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "no refresh within 15 s of the other client's event"
+    sleep 0.2
+  done
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 "${AUTH[@]}" -H "If-None-Match: $etag" "http://127.0.0.1:${ports[1]}$url")
+  [ "$code" = 304 ] || fail "replica 1 answered $code to replica 0's ETag $etag after another client's refresh (expected 304)"
+  pass "replica 0's ETag $etag is current on replica 1 after a refresh caused by another client (304)"
 }
 check_aggregates_refresher
 
