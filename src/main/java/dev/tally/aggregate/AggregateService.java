@@ -8,6 +8,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Conditional reads of the aggregates. The ETag names the view's generation, the query and the rows
@@ -22,6 +24,8 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class AggregateService {
+
+  private static final Pattern TAG = Pattern.compile("(?:W/)?\"g([0-9]{1,19})-([0-9a-f]{16})-([0-9a-f]{16})\"");
 
   @Inject AggregateRepository repository;
 
@@ -58,7 +62,7 @@ public class AggregateService {
       String tag = candidate.strip();
       String[] parts = parts(tag);
       if (parts != null && parts[0].equals("g" + generation) && parts[1].equals(queryHash)) {
-        return Optional.of(tag);
+        return Optional.of(tag.startsWith("W/") ? tag : "W/" + tag); // answered weak, as Tally made it
       }
     }
     return Optional.empty();
@@ -82,12 +86,8 @@ public class AggregateService {
 
   /** generation, query hash and rows hash of a tag Tally made; null for any other tag. */
   private static String[] parts(String tag) {
-    String opaque = tag.startsWith("W/") ? tag.substring(2) : tag;
-    if (opaque.length() < 2 || opaque.charAt(0) != '"' || opaque.charAt(opaque.length() - 1) != '"') {
-      return null;
-    }
-    String[] parts = opaque.substring(1, opaque.length() - 1).split("-", -1);
-    return parts.length == 3 && parts[0].startsWith("g") ? parts : null;
+    Matcher matcher = TAG.matcher(tag);
+    return matcher.matches() ? new String[] {"g" + matcher.group(1), matcher.group(2), matcher.group(3)} : null;
   }
 
   /** Everything in the body but asOf, in order. */

@@ -54,7 +54,7 @@ class AggregateServiceTest {
   void aTagOfTheCurrentGenerationAndQueryIsCurrentWithoutTheRows() {
     String query = ETAG.substring(ETAG.indexOf('-') + 1, ETAG.lastIndexOf('-'));
     assertThat(AggregateService.currentTag(ETAG, 5, query)).contains(ETAG);
-    assertThat(AggregateService.currentTag(ETAG.substring(2), 5, query)).as("strong form").contains(ETAG.substring(2));
+    assertThat(AggregateService.currentTag(ETAG.substring(2), 5, query)).as("strong form, answered weak").contains(ETAG);
     assertThat(AggregateService.currentTag("\"other\", " + ETAG, 5, query)).contains(ETAG);
     assertThat(AggregateService.currentTag(ETAG, 6, query)).as("a newer generation: the rows must be read").isEmpty();
     assertThat(AggregateService.currentTag(ETAG, 5, "0".repeat(16))).as("another query").isEmpty();
@@ -74,7 +74,8 @@ class AggregateServiceTest {
       "'W/'                               | false",
       "'\"'                               | false",
       "'\"a-b\"'                          | false",
-      "'W/\"g1-x-y-z\"'                   | false"})
+      "'W/\"g1-x-y-z\"'                   | false",
+      "ODD_CHARACTERS                     | false"})
   void ifNoneMatchIsCurrentWhenItNamesTheSameQueryAndRows(String ifNoneMatch, boolean current) {
     String olderGeneration = AggregateService.etag(3, QUERY, PAGE);
     String header = switch (ifNoneMatch) {
@@ -86,6 +87,7 @@ class AggregateServiceTest {
       case "OTHER_QUERY" -> AggregateService.etag(5, new AggregateQuery("client_B", null, null, null, Granularity.HOUR, 1000, null), PAGE);
       case "NULL" -> null;
       case "BLANK" -> " ";
+      case "ODD_CHARACTERS" -> olderGeneration.replace("W/\"g3-", "W/\"g3-\"");
       default -> ifNoneMatch;
     };
     assertThat(AggregateService.sameRows(header, ETAG)).isEqualTo(current);
