@@ -160,6 +160,37 @@ class DeploymentManifestsTest {
   }
 
   @Test
+  void theNetworkPolicyOpensTheApiPortAndKeepsTheManagementPortInside() {
+    Map<String, Object> policy = manifest("networkpolicy.yaml", "NetworkPolicy");
+    Map<String, Object> podLabels = (Map<String, Object>) path(deployment(), "spec.template.metadata.labels");
+    assertThat(podLabels).containsAllEntriesOf((Map<String, Object>) path(policy, "spec.podSelector.matchLabels"));
+    assertThat((List<String>) path(policy, "spec.policyTypes")).containsExactly("Ingress");
+    Set<String> containerPorts = new TreeSet<>();
+    for (Map<String, Object> port : (List<Map<String, Object>>) container().get("ports")) {
+      containerPorts.add((String) port.get("name"));
+    }
+    Map<String, List<Object>> sourcesByPort = new TreeMap<>();
+    for (Map<String, Object> rule : (List<Map<String, Object>>) path(policy, "spec.ingress")) {
+      for (Map<String, Object> port : (List<Map<String, Object>>) rule.get("ports")) {
+        // Named ports, so the policy follows the container's ports wherever they are moved.
+        assertThat(containerPorts).contains((String) port.get("port"));
+        sourcesByPort.put((String) port.get("port"), (List<Object>) rule.get("from"));
+      }
+    }
+    assertThat(sourcesByPort).containsOnlyKeys("http", "management");
+    assertThat(sourcesByPort.get("http")).as("the API port is open to every source").isNull();
+    // The management port needs no key: only this namespace's pods and named namespaces, never an IP block or
+    // every namespace.
+    assertThat(sourcesByPort.get("management")).isNotEmpty().allSatisfy(from -> {
+      Map<String, Object> source = (Map<String, Object>) from;
+      assertThat(source.keySet()).hasSize(1).isSubsetOf("podSelector", "namespaceSelector");
+      if (source.containsKey("namespaceSelector")) {
+        assertThat((Map<String, Object>) path(source, "namespaceSelector.matchLabels")).containsKey("kubernetes.io/metadata.name");
+      }
+    });
+  }
+
+  @Test
   void podRunsUnprivilegedOnAReadOnlyRootFilesystem() {
     Map<String, Object> spec = (Map<String, Object>) path(deployment(), "spec.template.spec");
     Map<String, Object> container = container();
@@ -199,7 +230,8 @@ class DeploymentManifestsTest {
     }
     assertThat((List<String>) path(load(K8S.resolve("kustomization.yaml")).get(0), "resources"))
         .doesNotContain("secret.template.yaml", "secret-api.template.yaml")
-        .containsExactlyInAnyOrder("configmap.yaml", "deployment.yaml", "service.yaml", "service-management.yaml", "hpa.yaml", "pdb.yaml");
+        .containsExactlyInAnyOrder("configmap.yaml", "deployment.yaml", "service.yaml", "service-management.yaml", "networkpolicy.yaml", "hpa.yaml",
+            "pdb.yaml");
   }
 
   @Test
