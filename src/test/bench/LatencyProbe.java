@@ -7,9 +7,11 @@ import java.util.Arrays;
 
 /**
  * GETs one URL sequentially and prints "p50_ms p99_ms rows": run by aggregates-benchmark.sh with
- * `java LatencyProbe.java URL WARMUP REQUESTS [revalidate]` (a single-file program; nothing to build).
- * With "revalidate" every timed request sends the ETag of the first answer as If-None-Match and must get 304,
- * which is what a polling dashboard costs while nothing changes.
+ * `java LatencyProbe.java URL WARMUP REQUESTS [revalidate | if-none-match=TAG]` (a single-file program; nothing
+ * to build). With "revalidate" every timed request sends the ETag of the first answer as If-None-Match and must get
+ * 304, which is what a polling dashboard costs while nothing changes. With "if-none-match=TAG" every request sends
+ * TAG and must get 304: a tag of an older generation whose rows are unchanged, which Tally answers by reading and
+ * comparing the rows (a dashboard of a quiet client after other clients' events were refreshed).
  */
 public class LatencyProbe {
 
@@ -23,6 +25,10 @@ public class LatencyProbe {
     int expected = 200;
     if (args.length > 3 && args[3].equals("revalidate")) {
       String etag = client.send(request, HttpResponse.BodyHandlers.ofString()).headers().firstValue("ETag").orElseThrow();
+      request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).header("Authorization", authorization).header("If-None-Match", etag).GET().build();
+      expected = 304;
+    } else if (args.length > 3 && args[3].startsWith("if-none-match=")) {
+      String etag = args[3].substring("if-none-match=".length());
       request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).header("Authorization", authorization).header("If-None-Match", etag).GET().build();
       expected = 304;
     }
