@@ -32,8 +32,6 @@ import java.util.Map;
 @ApplicationScoped
 public class SdkIngest {
 
-  private static final String BASIC_CHALLENGE = "Basic realm=\"tally\"";
-
   @Inject IngestService ingest;
   @Inject BodyParser parser;
   @Inject TallyConfig config;
@@ -128,7 +126,7 @@ public class SdkIngest {
   }
 
   private static String challenge(Call call) {
-    return call.protocol() == Protocol.SEGMENT ? BASIC_CHALLENGE : "Bearer realm=\"tally\"";
+    return call.protocol() == Protocol.SEGMENT ? Authenticator.BASIC_CHALLENGE : Authenticator.BEARER_CHALLENGE;
   }
 
   /** posthog-js marks gzip with ?compression=gzip-js instead of Content-Encoding. */

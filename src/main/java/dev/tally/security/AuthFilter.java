@@ -26,8 +26,6 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 public class AuthFilter {
 
   static final String API_KEY_HEADER = "X-Api-Key";
-  static final String CHALLENGE = "Bearer realm=\"tally\"";
-  private static final String BASIC_CHALLENGE = "Basic realm=\"tally\"";
   private static final String BEARER = "bearer ";
   private static final String BASIC = "basic ";
 
@@ -51,11 +49,11 @@ public class AuthFilter {
         return Uni.createFrom().nullItem();
       }
       return Uni.createFrom().item(Authenticator.unauthorized(
-          "an API key is required: send Authorization: Bearer <key> or X-Api-Key: <key>; nothing was stored", CHALLENGE));
+          "an API key is required: send Authorization: Bearer <key> or X-Api-Key: <key>; nothing was stored", Authenticator.BEARER_CHALLENGE));
     }
     List<String> clientIds = request.getUriInfo().getQueryParameters().getOrDefault("clientId", List.of());
     // A client that sent Basic credentials (an SDK's write key) is answered in its own scheme.
-    String challenge = isBasic(authorization) ? BASIC_CHALLENGE : CHALLENGE;
+    String challenge = isBasic(authorization) ? Authenticator.BASIC_CHALLENGE : Authenticator.BEARER_CHALLENGE;
     return authenticator.get().authenticate(secret, method, path, clientIds, challenge).map(Authenticator.Outcome::refusal);
   }
 

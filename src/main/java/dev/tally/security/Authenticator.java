@@ -16,6 +16,10 @@ import java.util.List;
 @ApplicationScoped
 public class Authenticator {
 
+  /** The WWW-Authenticate values of a 401: Basic for a client that sent Basic credentials (an SDK's write key). */
+  public static final String BEARER_CHALLENGE = "Bearer realm=\"tally\"";
+  public static final String BASIC_CHALLENGE = "Basic realm=\"tally\"";
+
   @Inject ApiKeyService keys;
   @Inject RateLimiter limiter;
   @Inject CurrentCaller current;
