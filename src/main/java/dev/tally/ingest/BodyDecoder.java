@@ -68,9 +68,22 @@ public final class BodyDecoder {
   /** HTTP's deflate is zlib-wrapped (RFC 9110); some clients send raw deflate, which is accepted too. */
   private static byte[] inflate(byte[] bytes, int limit) throws IOException {
     try {
-      return read(new InflaterInputStream(new ByteArrayInputStream(bytes), new Inflater(false)), limit);
+      return inflate(bytes, limit, false);
     } catch (ZipException notZlib) {
-      return read(new InflaterInputStream(new ByteArrayInputStream(bytes), new Inflater(true)), limit);
+      return inflate(bytes, limit, true);
+    }
+  }
+
+  /**
+   * An Inflater handed to InflaterInputStream is not ended by closing the stream: ended here, so its native zlib
+   * memory is freed per request rather than whenever the garbage collector gets to it.
+   */
+  private static byte[] inflate(byte[] bytes, int limit, boolean raw) throws IOException {
+    Inflater inflater = new Inflater(raw);
+    try {
+      return read(new InflaterInputStream(new ByteArrayInputStream(bytes), inflater), limit);
+    } finally {
+      inflater.end();
     }
   }
 
