@@ -44,6 +44,7 @@ public class PostHogResource {
   @APIResponse(responseCode = "401", description = "No api_key, or an unknown or revoked one; nothing stored")
   @APIResponse(responseCode = "403", description = "Not an ingest key bound to one client; nothing stored")
   @APIResponse(responseCode = "413", description = "Over tally.ingest.max-body-bytes (decoded) or max-batch-size; nothing stored")
+  @APIResponse(responseCode = "429", description = "Over the key's rate limit; the SDK retries")
   @APIResponse(responseCode = "503", description = "Database unavailable; the SDK retries, and retries are never counted twice")
   public Uni<Response> batch(@Context UriInfo uri, @Context HttpHeaders headers, @QueryParam("compression") String compression,
       byte[] body) {
