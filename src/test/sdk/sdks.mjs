@@ -15,17 +15,24 @@ function failureText(error) {
   return String(error?.reason?.message ?? error?.message ?? error);
 }
 
+// Segment's calls, which RudderStack's SDK takes over unchanged; delivered(error) is their callback.
+function segmentCalls(client, delivered) {
+  return {
+    track: (userId, event, revenue) => client.track({ userId, event, properties: { revenue } }, delivered),
+    others: (userId) => {
+      client.identify({ userId, traits: { plan: 'pro' } }, delivered);
+      client.page({ userId, name: 'pricing', properties: { path: '/pricing' } }, delivered);
+    },
+  };
+}
+
 function segment({ host, writeKey }) {
   const client = new SegmentAnalytics({ writeKey, host, flushAt: FLUSH_AT, flushInterval: FLUSH_INTERVAL_MS });
   const failures = [];
   const delivered = (error) => error && failures.push(failureText(error));
   return {
     failures,
-    track: (userId, event, revenue) => client.track({ userId, event, properties: { revenue } }, delivered),
-    others: (userId) => {
-      client.identify({ userId, traits: { plan: 'pro' } }, delivered);
-      client.page({ userId, name: 'pricing', properties: { path: '/pricing' } }, delivered);
-    },
+    ...segmentCalls(client, delivered),
     flush: () => client.closeAndFlush({ timeout: FLUSH_TIMEOUT_MS }),
   };
 }
@@ -40,11 +47,7 @@ function rudderstack({ host, writeKey }) {
     logLevel: 'none', errorHandler: delivered });
   return {
     failures,
-    track: (userId, event, revenue) => client.track({ userId, event, properties: { revenue } }, delivered),
-    others: (userId) => {
-      client.identify({ userId, traits: { plan: 'pro' } }, delivered);
-      client.page({ userId, name: 'pricing', properties: { path: '/pricing' } }, delivered);
-    },
+    ...segmentCalls(client, delivered),
     flush: async () => {
       // flush() sends at most flushAt messages and waits for the flush before it: call it until the queue is empty.
       const deadline = Date.now() + FLUSH_TIMEOUT_MS;
