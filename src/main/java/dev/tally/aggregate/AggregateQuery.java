@@ -31,7 +31,8 @@ public record AggregateQuery(String clientId, String metric, Instant from, Insta
     if (start != null && end != null && !end.isAfter(start)) {
       throw new BadRequestException("to", "to (" + end + ") must be later than from (" + start + "); from is inclusive, to exclusive");
     }
-    return new AggregateQuery(QueryParameters.identifier(clientId), QueryParameters.identifier(metric), start, end, g, limit(limit, config), scope);
+    return new AggregateQuery(QueryParameters.identifier(clientId), QueryParameters.identifier(metric), start, end, g,
+        limit(limit, config), scope);
   }
 
   /** A stable text of everything that shapes the answer, for the ETag. */

@@ -137,8 +137,8 @@ public class IngestService {
     if (bound != null && event.json().isObject() && !bound.equals(named)) {
       // Filed under the key's client, not the one it names: a key must not plant rows in another client's listing.
       refusal.add(0, new FieldError("clientId", FieldError.CLIENT_MISMATCH, "the event names client "
-          + (named == null ? "(none that can be read)" : quote(named)) + " but the API key is bound to client " + quote(bound)
-          + "; it is kept raw and not counted"));
+          + (named == null ? "(none that can be read)" : Quote.quoted(named)) + " but the API key is bound to client "
+          + Quote.quoted(bound) + "; it is kept raw and not counted"));
     }
     return new Prepared(incoming, event, clientId, named, refusal.isEmpty() ? null : new Normalization.Rejected(refusal, 0));
   }
@@ -199,7 +199,7 @@ public class IngestService {
       case EventResult.ACCEPTED -> EventResult.accepted(rawId, accepted.fingerprint(), event);
       case EventResult.DUPLICATE -> EventResult.duplicate(rawId, accepted.fingerprint(), settled.originalRawId());
       case EventResult.CONFLICT -> EventResult.conflict(rawId, accepted.fingerprint(),
-          "eventId " + quote(event.eventId()) + " of client " + event.clientId()
+          "eventId " + Quote.quoted(event.eventId()) + " of client " + event.clientId()
               + " is already stored with different content (rawId " + settled.originalRawId()
               + "); the stored event is unchanged");
       default -> throw new IllegalStateException("raw row " + rawId + " settled as " + settled.status());
@@ -226,9 +226,5 @@ public class IngestService {
 
   private String unparseableReasons(String message) {
     return store.toJson(List.of(new FieldError(null, EventResult.UNPARSEABLE, message)));
-  }
-
-  private static String quote(String text) {
-    return "\"" + Quote.cut(text) + "\"";
   }
 }

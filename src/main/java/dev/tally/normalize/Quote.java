@@ -9,8 +9,14 @@ public final class Quote {
 
   private Quote() {}
 
-  static String of(JsonNode value) {
+  /** The value as JSON, cut short. */
+  public static String of(JsonNode value) {
     return cut(value.toString());
+  }
+
+  /** The text in double quotes, cut short; {@code null} when there is none. */
+  public static String quoted(String text) {
+    return text == null ? "null" : "\"" + cut(text) + "\"";
   }
 
   /** The text cut to {@value #MAX_CHARS} characters, with "…" when it was longer. */

@@ -34,18 +34,18 @@ public final class MessageTypes {
   private static List<FieldError> segment(JsonNode message, String impliedType) {
     JsonNode typeNode = message.get("type");
     if (typeNode != null && !typeNode.isTextual()) {
-      return refuse("the message's type must be a string such as \"track\", but it is " + abbreviate(typeNode.toString()));
+      return refuse("the message's type must be a string such as \"track\", but it is " + Quote.of(typeNode));
     }
     String type = typeNode == null ? impliedType : typeNode.asText().strip().toLowerCase(Locale.ROOT);
     if (type == null) {
       return refuse("the message has no type; only \"track\" messages are counted");
     }
     if (impliedType != null && !impliedType.equals(type)) {
-      return refuse("the message says type " + quote(typeNode.asText()) + " but was sent to the " + impliedType
+      return refuse("the message says type " + Quote.quoted(typeNode.asText()) + " but was sent to the " + impliedType
           + " endpoint; which one was meant cannot be told");
     }
     if (!type.equals("track")) {
-      return refuse(quote(type) + " messages describe users, pages and groups, not measurements: only \"track\" messages"
+      return refuse(Quote.quoted(type) + " messages describe users, pages and groups, not measurements: only \"track\" messages"
           + " are counted; this one is kept raw");
     }
     return List.of();
@@ -54,12 +54,12 @@ public final class MessageTypes {
   private static List<FieldError> posthog(JsonNode message) {
     JsonNode type = message.get("type");
     if (type != null && !(type.isTextual() && type.asText().equals("capture"))) {
-      return refuse("a PostHog " + abbreviate(type.toString()) + " call is not a captured event; only captures are counted;"
+      return refuse("a PostHog " + Quote.of(type) + " call is not a captured event; only captures are counted;"
           + " it is kept raw");
     }
     JsonNode event = message.get("event");
     if (event != null && event.isTextual() && event.asText().startsWith("$")) {
-      return refuse("PostHog's own event " + quote(event.asText()) + " describes a person, group or session, not a"
+      return refuse("PostHog's own event " + Quote.quoted(event.asText()) + " describes a person, group or session, not a"
           + " measurement: events whose name starts with \"$\" are not counted; it is kept raw");
     }
     return List.of();
@@ -67,13 +67,5 @@ public final class MessageTypes {
 
   private static List<FieldError> refuse(String message) {
     return List.of(new FieldError("type", UNSUPPORTED_MESSAGE_TYPE, message));
-  }
-
-  private static String quote(String text) {
-    return "\"" + abbreviate(text) + "\"";
-  }
-
-  private static String abbreviate(String text) {
-    return Quote.cut(text);
   }
 }

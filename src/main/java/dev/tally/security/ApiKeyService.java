@@ -104,7 +104,7 @@ public class ApiKeyService {
     }
     Optional<Role> role = Role.parse(request.role());
     if (role.isEmpty()) {
-      errors.add("role must be one of ingest, read, admin but is " + quote(request.role()));
+      errors.add("role must be one of ingest, read, admin but is " + Quote.quoted(request.role()));
     }
     List<String> clients = request.clientIds();
     if (clients != null) {
@@ -113,7 +113,7 @@ public class ApiKeyService {
       }
       for (String client : clients) {
         if (!Normalizer.isClientId(client)) {
-          errors.add("clientId " + quote(client) + " is not 1-128 characters of A-Z a-z 0-9 . _ : -");
+          errors.add("clientId " + Quote.quoted(client) + " is not 1-128 characters of A-Z a-z 0-9 . _ : -");
         }
       }
       clients = List.copyOf(clients.stream().distinct().toList());
@@ -154,12 +154,5 @@ public class ApiKeyService {
       throw new InvalidRequestException("the key request is invalid; nothing was created", errors);
     }
     return new Validated(role.orElseThrow(), clients);
-  }
-
-  private static String quote(String value) {
-    if (value == null) {
-      return "null";
-    }
-    return "\"" + Quote.cut(value) + "\"";
   }
 }
