@@ -1,34 +1,80 @@
 package dev.tally.platform;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Refuses a declared oversized body before a byte of it is read, with a problem document rather than the
- * transport's bare 413. Bodies without Content-Length are measured after reading (see EventResource).
+ * Reads every request body itself, after authentication and before anything else sees it, so that three limits
+ * hold whatever the headers say:
+ *
+ * <ul>
+ *   <li>size: {@code tally.ingest.max-body-bytes}. A declared Content-Length over it is refused before a byte is read;
+ *       a chunked body is refused the moment its bytes pass it (one byte over, not the transport's 16 MB);
+ *   <li>memory: {@code tally.ingest.max-body-bytes-in-flight} for all bodies in flight together ({@link InFlightBodies});
+ *   <li>time: {@code tally.ingest.body-timeout} for the whole body, not only between two bytes.
+ * </ul>
+ *
+ * A refused body gets a problem document and its connection is closed (the unread rest of the body must not be
+ * taken for the next request); nothing of it is stored. The body read here is handed to the resource as its entity,
+ * so Quarkus REST never buffers it a second time.
  */
 public class BodyLimitFilter {
 
-  // Filters and mappers are created at static init, before runtime configuration exists: look it up lazily.
-  @Inject Instance<TallyConfig> config;
+  // After AuthFilter (a refused key stores and reads nothing), before any filter that would look at the body.
+  static final int PRIORITY = Priorities.AUTHENTICATION + 100;
 
-  @ServerRequestFilter(preMatching = true)
-  public Response rejectOversized(HttpHeaders headers) {
-    String declared = headers.getHeaderString(HttpHeaders.CONTENT_LENGTH);
-    if (declared == null) {
-      return null;
+  // Filters and mappers are created at static init, before runtime configuration exists: look beans up lazily.
+  @Inject Instance<TallyConfig> config;
+  @Inject Instance<InFlightBodies> inFlight;
+  @Inject Instance<MeterRegistry> metrics;
+
+  @ServerRequestFilter(preMatching = true, priority = PRIORITY)
+  public Uni<Response> readBody(ContainerRequestContext request, RoutingContext routing) {
+    if (request.getMethod().equals("GET") || request.getMethod().equals("HEAD")) {
+      return Uni.createFrom().nullItem();
     }
-    long length;
+    TallyConfig.Ingest limits = config.get().ingest();
+    Long declared;
     try {
-      length = Long.parseLong(declared.strip());
+      declared = declaredLength(request.getHeaderString(HttpHeaders.CONTENT_LENGTH));
     } catch (NumberFormatException e) {
-      return Problem.of(Response.Status.BAD_REQUEST, "Content-Length " + declared + " is not a number").toResponse();
+      return refuse(routing, "bad_length", Problem.of(Response.Status.BAD_REQUEST,
+          "Content-Length " + request.getHeaderString(HttpHeaders.CONTENT_LENGTH) + " is not a number; nothing was stored").toResponse());
     }
-    int limit = config.get().ingest().maxBodyBytes();
-    return length > limit ? tooLarge(length, limit) : null;
+    if (declared != null && declared > limits.maxBodyBytes()) {
+      return refuse(routing, "too_large", tooLarge(declared, limits.maxBodyBytes()));
+    }
+    boolean chunked = request.getHeaderString("Transfer-Encoding") != null;
+    if ((declared == null || declared == 0) && !chunked) {
+      return Uni.createFrom().nullItem(); // no body
+    }
+    return new BodyReading(routing, inFlight.get(), limits, declared).read()
+        .flatMap(outcome -> {
+          if (outcome.body() == null) {
+            return refuse(routing, outcome.refusedAs(), outcome.refusal());
+          }
+          request.setEntityStream(outcome.body());
+          return Uni.createFrom().nullItem();
+        });
+  }
+
+  /** Counts the refusal, and has the connection closed once the answer is out. */
+  private Uni<Response> refuse(RoutingContext routing, String reason, Response response) {
+    metrics.get().counter("tally.http.bodies.refused", "reason", reason).increment();
+    routing.addEndHandler(ended -> routing.request().connection().close());
+    return Uni.createFrom().item(Response.fromResponse(response).header("Connection", "close").build());
+  }
+
+  private static Long declaredLength(String header) {
+    return header == null ? null : Long.parseLong(header.strip());
   }
 
   public static Response tooLarge(long length, int limit) {

@@ -49,6 +49,21 @@ public interface TallyConfig {
     int maxNumberLength();
 
     /**
+     * Most bytes of request bodies all requests in flight on this replica may hold together; a body that would pass
+     * it is answered 503 with Retry-After and nothing is stored. Keep it well under the heap (the JVM image's default
+     * heap is a quarter of the container's memory).
+     */
+    @WithDefault("67108864")
+    long maxBodyBytesInFlight();
+
+    /**
+     * Longest a request body may take to arrive, from its first byte to its last, however steadily it trickles; past
+     * it the request is answered 408, its connection closed and nothing is stored.
+     */
+    @WithDefault("30s")
+    Duration bodyTimeout();
+
+    /**
      * Longest a POST /events may take from a fully received body to its answer; past it the client gets 503 with
      * Retry-After and nothing is acknowledged. Work already under way still finishes (or is left pending for the
      * recovery job), so the retry is answered duplicate or accepted.
