@@ -90,6 +90,14 @@ class DeploymentManifestsTest {
   }
 
   @Test
+  void everyImageEndsTheProcessOnOutOfMemory() throws IOException {
+    // A process that survives an OutOfMemoryError with dead event loops answers nothing and is never restarted.
+    for (String dockerfile : List.of("Dockerfile.jvm", "Dockerfile.native", "Dockerfile.native-build")) {
+      assertThat(Files.readString(DOCKER.resolve(dockerfile))).as(dockerfile).contains("-XX:+ExitOnOutOfMemoryError");
+    }
+  }
+
+  @Test
   void everyEnvironmentVariableIsARealConfigurationKey() throws IOException {
     Set<String> valid = new TreeSet<>();
     tallyKeys().keySet().forEach(key -> valid.add(envName(key)));
