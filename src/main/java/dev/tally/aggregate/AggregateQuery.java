@@ -3,8 +3,11 @@ package dev.tally.aggregate;
 import dev.tally.platform.BadRequestException;
 import dev.tally.platform.QueryParameters;
 import dev.tally.platform.TallyConfig;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 
@@ -21,7 +24,8 @@ public record AggregateQuery(String clientId, String metric, Instant from, Insta
   private static final Instant LATEST = Instant.parse("9999-12-31T23:00:00Z");
 
   static AggregateQuery parse(String clientId, String metric, String from, String to, String granularity, String limit,
-      List<String> scope, TallyConfig.Aggregates config) {
+      String tz, List<String> scope, TallyConfig.Aggregates config) {
+    utc(tz);
     Granularity g = granularity == null || granularity.isBlank()
         ? Granularity.HOUR
         : Granularity.parse(granularity.strip()).orElseThrow(() -> new BadRequestException("granularity",
@@ -60,6 +64,26 @@ public record AggregateQuery(String clientId, String metric, Instant from, Insta
           parameter + " \"" + value + "\" is not a whole UTC hour; aggregates are kept per hour, so use e.g. 2024-01-01T10:00:00Z");
     }
     return instant;
+  }
+
+  /**
+   * The buckets' zone. The view holds UTC hours, from which only UTC days are exact; a zone is refused with a 400
+   * naming it rather than silently answered in UTC.
+   */
+  private static void utc(String tz) {
+    if (tz == null || tz.isBlank()) {
+      return;
+    }
+    ZoneId zone;
+    try {
+      zone = ZoneId.of(tz.strip());
+    } catch (DateTimeException e) {
+      throw new BadRequestException("tz", "tz \"" + tz + "\" is not an IANA time zone such as UTC or Europe/Berlin");
+    }
+    if (!zone.normalized().equals(ZoneOffset.UTC)) {
+      throw new BadRequestException("tz", "tz \"" + tz + "\" is not supported yet: aggregates are materialized in UTC hours, so"
+          + " only UTC buckets are exact; leave tz out or send tz=UTC");
+    }
   }
 
   private static int limit(String value, TallyConfig.Aggregates config) {

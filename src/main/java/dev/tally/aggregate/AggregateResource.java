@@ -65,8 +65,11 @@ public class AggregateResource {
       @Parameter(description = "hour (default), day or total") @QueryParam("granularity") String granularity,
       @Parameter(description = "Most rows returned (tally.aggregates.default-limit, at most tally.aggregates.max-limit)")
       @QueryParam("limit") String limit,
+      @Parameter(description = "IANA time zone of the buckets; only UTC (the default) until zoned buckets are materialized",
+          example = "UTC")
+      @QueryParam("tz") String tz,
       @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch) {
-    AggregateQuery query = AggregateQuery.parse(clientId, metric, from, to, granularity, limit, caller.get().readScope(), config.aggregates());
+    AggregateQuery query = AggregateQuery.parse(clientId, metric, from, to, granularity, limit, tz, caller.get().readScope(), config.aggregates());
     return service.answer(query, ifNoneMatch).map(AggregateResource::toResponse);
   }
 

@@ -95,7 +95,7 @@ public class EventResource {
     if (clientId == null || clientId.isBlank()) {
       throw new BadRequestException("clientId", "clientId is required: fingerprints are unique per client");
     }
-    return queries.findEvent(clientId, fingerprint);
+    return queries.findEvent(clientId, fingerprint, caller.get().readScope());
   }
 
   private static Response toResponse(IngestOutcome outcome) {

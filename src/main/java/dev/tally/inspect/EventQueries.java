@@ -25,7 +25,7 @@ public class EventQueries {
                     WHERE r.client_id = e.client_id AND r.fingerprint = e.fingerprint
                       AND r.status IN ('accepted', 'duplicate') ORDER BY r.id) AS raw_ids
         FROM events e
-       WHERE e.client_id = $1 AND e.fingerprint = $2""";
+       WHERE e.client_id = $1 AND e.fingerprint = $2 AND ($3::text[] IS NULL OR e.client_id = ANY($3::text[]))""";
 
   private static final String RAW_COLUMNS = """
       SELECT id, received_at, client_id, content_type, status, payload::text, raw_body, reasons::text,
@@ -34,8 +34,13 @@ public class EventQueries {
 
   @Inject Pool pool;
 
-  public Uni<EventView> findEvent(String clientId, String fingerprint) {
-    return pool.preparedQuery(FIND_EVENT).execute(Tuple.of(clientId, fingerprint))
+  /**
+   * The event, looked up within the caller's {@code scope} (null: every client) in SQL as well: a read key scoped to
+   * other clients finds nothing, even should a request reach here past the access check.
+   */
+  public Uni<EventView> findEvent(String clientId, String fingerprint, List<String> scope) {
+    String[] clients = scope == null ? null : scope.toArray(new String[0]);
+    return pool.preparedQuery(FIND_EVENT).execute(Tuple.of(clientId, fingerprint, clients))
         .onFailure().transform(DatabaseFailures::classify)
         .map(rows -> {
           if (rows.size() == 0) {

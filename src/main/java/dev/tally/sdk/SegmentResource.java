@@ -1,5 +1,6 @@
 package dev.tally.sdk;
 
+import dev.tally.platform.AnyQueryParameters;
 import dev.tally.security.ApiKeyResource;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -31,6 +32,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/v1")
 @Consumes(MediaType.WILDCARD)
 @Produces(MediaType.APPLICATION_JSON)
+@AnyQueryParameters
 public class SegmentResource {
 
   @Inject SdkIngest sdk;
