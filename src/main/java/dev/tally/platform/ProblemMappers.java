@@ -1,5 +1,9 @@
 package dev.tally.platform;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.WebApplicationException;
@@ -40,8 +44,26 @@ public class ProblemMappers {
     return Problem.of(Response.Status.REQUEST_ENTITY_TOO_LARGE, e.getMessage()).toResponse();
   }
 
+  /**
+   * A request body that is not JSON, or whose JSON does not bind: a 400 in the client's terms (what is wrong, line and
+   * column), never the parser's internals. Listed by type because Quarkus' own mappers for these are more specific.
+   */
+  @ServerExceptionMapper({JsonParseException.class, MismatchedInputException.class, JsonProcessingException.class})
+  public Response unreadableJson(JsonProcessingException e) {
+    JsonLocation at = e.getLocation();
+    String where = at == null || at.getLineNr() < 1 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+    String what = e instanceof JsonParseException ? "the body is not valid JSON" : "the body does not have the expected shape";
+    return Problem.of(Response.Status.BAD_REQUEST, what + where + ": " + e.getOriginalMessage() + "; nothing was stored").toResponse();
+  }
+
   @ServerExceptionMapper
   public Response webApplication(WebApplicationException e) {
+    // Quarkus REST's JSON reader reports a body it cannot read as a bare 400 with the parser's exception as the cause.
+    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+      if (cause instanceof JsonProcessingException json) {
+        return unreadableJson(json);
+      }
+    }
     Response original = e.getResponse();
     int status = original.getStatus();
     String title = original.getStatusInfo().getReasonPhrase();

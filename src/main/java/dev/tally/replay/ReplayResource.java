@@ -1,5 +1,6 @@
 package dev.tally.replay;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.platform.BadRequestException;
 import dev.tally.security.ApiKeyResource;
 import io.smallrye.mutiny.Uni;
@@ -16,6 +17,7 @@ import java.net.URI;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
@@ -34,13 +36,14 @@ public class ReplayResource {
   @Operation(summary = "Start a replay",
       description = "Normalizes a client's stored raw events (by default the rejected ones) again with its current mapping. "
           + "Fingerprints make it idempotent: replaying twice never counts an event twice.")
-  @RequestBody(content = @Content(examples = @ExampleObject(name = "rejected since the mapping fix", value = ReplayExamples.REQUEST)))
+  @RequestBody(content = @Content(schema = @Schema(implementation = ReplayRequest.class),
+      examples = @ExampleObject(name = "rejected since the mapping fix", value = ReplayExamples.REQUEST)))
   @APIResponse(responseCode = "202", description = "Replay started",
       content = @Content(examples = @ExampleObject(name = "started", value = ReplayExamples.STARTED)))
-  @APIResponse(responseCode = "400", description = "Invalid request (problem+json naming the parameter)")
+  @APIResponse(responseCode = "400", description = "Invalid request (problem+json naming every problem)")
   @APIResponse(responseCode = "409", description = "A replay of this client is already running")
-  public Uni<Response> start(ReplayRequest request) {
-    return replays.start(request)
+  public Uni<Response> start(JsonNode body) {
+    return replays.start(ReplayRequest.from(body))
         .map(view -> Response.accepted(view).location(URI.create("/replays/" + view.id())).build());
   }
 

@@ -1,5 +1,6 @@
 package dev.tally.security;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -17,6 +18,7 @@ import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeIn;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
@@ -46,14 +48,14 @@ public class ApiKeyResource {
   @Operation(summary = "Create an API key",
       description = "The response is the only place the secret ever appears: only its SHA-256 is stored. "
           + "Every replica accepts the key within moments (NOTIFY).")
-  @RequestBody(content = @Content(examples = {
+  @RequestBody(content = @Content(schema = @Schema(implementation = KeyRequest.class), examples = {
       @ExampleObject(name = "ingest", value = KeyExamples.INGEST_REQUEST),
       @ExampleObject(name = "read", value = KeyExamples.READ_REQUEST)}))
   @APIResponse(responseCode = "201", description = "Created; the secret is in key",
       content = @Content(examples = @ExampleObject(name = "created", value = KeyExamples.CREATED)))
   @APIResponse(responseCode = "400", description = "Invalid request (problem+json with every error); nothing created")
-  public Uni<Response> create(KeyRequest request) {
-    return keys.create(request).map(created -> Response.created(URI.create("/keys/" + created.id())).entity(created).build());
+  public Uni<Response> create(JsonNode body) {
+    return keys.create(KeyRequest.from(body)).map(created -> Response.created(URI.create("/keys/" + created.id())).entity(created).build());
   }
 
   @GET
