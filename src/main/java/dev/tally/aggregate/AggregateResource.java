@@ -3,6 +3,7 @@ package dev.tally.aggregate;
 import dev.tally.platform.TallyConfig;
 import dev.tally.security.ApiKeyResource;
 import dev.tally.security.CurrentCaller;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -26,6 +27,8 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 @SecurityRequirement(name = ApiKeyResource.BEARER)
 @SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/aggregates")
+// Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
+@RegisterForReflection(fields = false)
 public class AggregateResource {
 
   /** asOf as a header too, so a 304 (which has no body) still tells how fresh the client's copy is. */

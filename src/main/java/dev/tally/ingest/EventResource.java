@@ -4,10 +4,12 @@ import dev.tally.inspect.EventQueries;
 import dev.tally.inspect.EventView;
 import dev.tally.platform.BadRequestException;
 import dev.tally.platform.BodyLimitFilter;
+import dev.tally.platform.InFlightBodies;
 import dev.tally.platform.TallyConfig;
 import dev.tally.security.ApiKeyResource;
 import dev.tally.security.Caller;
 import dev.tally.security.CurrentCaller;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -32,12 +34,15 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 @SecurityRequirement(name = ApiKeyResource.BEARER)
 @SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/events")
+// Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
+@RegisterForReflection(fields = false)
 public class EventResource {
 
   @Inject IngestService ingest;
   @Inject EventQueries queries;
   @Inject TallyConfig config;
   @Inject CurrentCaller caller;
+  @Inject InFlightBodies inFlight;
 
   @POST
   @Consumes(MediaType.WILDCARD)
@@ -74,6 +79,9 @@ public class EventResource {
     BodyDecoder.Result decoded = BodyDecoder.decode(body, contentEncoding, config.ingest().maxBodyBytes());
     if (decoded instanceof BodyDecoder.TooLarge tooLarge) {
       return Uni.createFrom().item(BodyLimitFilter.tooLarge(tooLarge.receivedBytes(), tooLarge.limit()));
+    }
+    if (decoded instanceof BodyDecoder.Decoded d && d.bytes() != body && !inFlight.tryReserveUntilRequestEnds(d.bytes().length)) {
+      return Uni.createFrom().item(inFlight.busy());
     }
     Caller sender = caller.get();
     Uni<IngestOutcome> pipeline = decoded instanceof BodyDecoder.Decoded d

@@ -5,6 +5,7 @@ import dev.tally.platform.QueryParameters;
 import dev.tally.platform.TallyConfig;
 import dev.tally.security.ApiKeyResource;
 import dev.tally.security.CurrentCaller;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -23,6 +24,8 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 @SecurityRequirement(name = ApiKeyResource.BEARER)
 @SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/raw-events")
+// Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
+@RegisterForReflection(fields = false)
 public class RawEventResource {
 
   static final Set<String> STATUSES = Set.of("pending", "accepted", "duplicate", "rejected", "conflict", "unparseable");

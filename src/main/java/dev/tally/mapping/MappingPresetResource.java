@@ -3,6 +3,7 @@ package dev.tally.mapping;
 import dev.tally.normalize.Quote;
 import dev.tally.platform.NotFoundException;
 import dev.tally.security.ApiKeyResource;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -20,6 +21,8 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 @SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/mapping-presets")
 @Produces(MediaType.APPLICATION_JSON)
+// Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
+@RegisterForReflection(fields = false)
 public class MappingPresetResource {
 
   @GET

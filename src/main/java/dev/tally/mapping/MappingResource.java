@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.normalize.Normalizer;
 import dev.tally.platform.BadRequestException;
 import dev.tally.security.ApiKeyResource;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -26,6 +27,8 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 @SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/clients/{clientId}/mapping")
 @Produces(MediaType.APPLICATION_JSON)
+// Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
+@RegisterForReflection(fields = false)
 public class MappingResource {
 
   @Inject MappingService mappings;

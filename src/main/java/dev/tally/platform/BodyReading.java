@@ -59,7 +59,7 @@ final class BodyReading {
     // A declared length is reserved whole, before reading: a body that cannot fit is refused without being read.
     if (declared != null) {
       if (!reserve(declared)) {
-        finish(Outcome.refused("memory", busy()));
+        finish(Outcome.refused("memory", budget.busy()));
         return;
       }
       received = Buffer.buffer((int) (long) declared);
@@ -91,7 +91,7 @@ final class BodyReading {
     }
     // Without a declared length the reservation grows with the body.
     if (size > reserved && !reserve(size - reserved)) {
-      finish(Outcome.refused("memory", busy()));
+      finish(Outcome.refused("memory", budget.busy()));
       return;
     }
     received.appendBuffer(chunk);
@@ -126,15 +126,6 @@ final class BodyReading {
       released = true;
       budget.release(reserved);
     }
-  }
-
-  private Response busy() {
-    return Response.fromResponse(Problem.of(Response.Status.SERVICE_UNAVAILABLE,
-                "request bodies in flight already hold tally.ingest.max-body-bytes-in-flight (" + limits.maxBodyBytesInFlight()
-                    + " bytes); nothing was stored. Retry later.")
-            .toResponse())
-        .header("Retry-After", 1)
-        .build();
   }
 
   private Response timedOut(long timeoutMillis) {

@@ -2,9 +2,13 @@ package dev.tally.platform;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.core.Response;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,6 +24,7 @@ public class InFlightBodies {
 
   @Inject TallyConfig config;
   @Inject MeterRegistry metrics;
+  @Inject CurrentVertxRequest current;
 
   @PostConstruct
   void gauge() {
@@ -45,6 +50,36 @@ public class InFlightBodies {
 
   public void release(long bytes) {
     reserved.addAndGet(-bytes);
+  }
+
+  /**
+   * Reserves what the current request holds beyond its body as received — a compressed body's decoded bytes — until
+   * the request ends; false (nothing reserved) when the budget has no room, and the request should be answered
+   * {@link #busy()}. Decoding itself happens on an event loop, one body at a time per loop, so only what is kept needs
+   * reserving.
+   */
+  public boolean tryReserveUntilRequestEnds(long bytes) {
+    RoutingContext routing = current.getCurrent();
+    if (routing == null || !tryReserve(bytes)) {
+      return routing == null;
+    }
+    AtomicBoolean released = new AtomicBoolean();
+    routing.addEndHandler(ended -> {
+      if (released.compareAndSet(false, true)) {
+        release(bytes);
+      }
+    });
+    return true;
+  }
+
+  /** The answer to a request whose body does not fit the budget: 503 with Retry-After, nothing stored. */
+  public Response busy() {
+    return Response.fromResponse(Problem.of(Response.Status.SERVICE_UNAVAILABLE,
+                "request bodies in flight already hold tally.ingest.max-body-bytes-in-flight (" + config.ingest().maxBodyBytesInFlight()
+                    + " bytes); nothing was stored. Retry later.")
+            .toResponse())
+        .header("Retry-After", 1)
+        .build();
   }
 
   /** Bytes reserved right now. */

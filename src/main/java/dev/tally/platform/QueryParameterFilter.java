@@ -22,6 +22,9 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * another case ({@code clientid}), a parameter given twice, a NUL in a value or in the path — is a 400 that names it,
  * before the resource runs. A differently spelled parameter must never be read one way by the access check and another
  * way by the endpoint. Resources marked {@link AnyQueryParameters} (the SDK-compatibility routes) are exempt.
+ *
+ * <p>The names are read from the resource method's annotations once per method. In a native executable that needs the
+ * resource classes registered for reflection: each resource carries {@code @RegisterForReflection(fields = false)}.
  */
 public class QueryParameterFilter {
 
@@ -32,8 +35,8 @@ public class QueryParameterFilter {
     if (request.getUriInfo().getPath().indexOf('\0') >= 0) {
       return Problem.badParameter("path", "the path contains a NUL character (%00), which no identifier may hold").toResponse();
     }
-    if (resource.getResourceClass() == null || resource.getResourceMethod() == null
-        || resource.getResourceClass().isAnnotationPresent(AnyQueryParameters.class)) {
+    Class<?> resourceClass = resource.getResourceClass();
+    if (resourceClass == null || resourceClass.isAnnotationPresent(AnyQueryParameters.class) || resource.getResourceMethod() == null) {
       return null;
     }
     Set<String> known = declared.computeIfAbsent(resource.getResourceMethod(), QueryParameterFilter::queryParameters);

@@ -3,6 +3,7 @@ package dev.tally.replay;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.platform.BadRequestException;
 import dev.tally.security.ApiKeyResource;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -27,6 +28,8 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 @SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/replays")
 @Produces(MediaType.APPLICATION_JSON)
+// Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
+@RegisterForReflection(fields = false)
 public class ReplayResource {
 
   @Inject ReplayService replays;

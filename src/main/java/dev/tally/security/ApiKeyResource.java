@@ -1,6 +1,7 @@
 package dev.tally.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -35,6 +36,8 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 @SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/keys")
 @Produces(MediaType.APPLICATION_JSON)
+// Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
+@RegisterForReflection(fields = false)
 public class ApiKeyResource {
 
   /** The OpenAPI security schemes every resource requires (either one). */

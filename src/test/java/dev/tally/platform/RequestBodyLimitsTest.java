@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -142,6 +143,34 @@ class RequestBodyLimitsTest {
     given().contentType(ContentType.JSON).body(event(client, "m", "1", "2024-01-01T00:00:00Z")).post("/events")
         .then().statusCode(201);
     assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ?", client)).isEqualTo(1);
+  }
+
+  @Test
+  void aCompressedBodyCountsWithItsDecodedSize() throws Exception {
+    String client = newClientId("budget-gzip");
+    String padded = "{\"clientId\":\"" + client + "\",\"metric\":\"m\",\"amount\":1,\"timestamp\":\"2024-01-01T00:00:00Z\",\"pad\":\""
+        + "c".repeat(18_000) + "\"}";
+    ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
+    try (GZIPOutputStream gzip = new GZIPOutputStream(gzipped)) {
+      gzip.write(padded.getBytes(StandardCharsets.UTF_8));
+    }
+    List<Socket> held = new ArrayList<>();
+    try {
+      // 45,000 of the 50,000 bytes held by three unfinished bodies; the gzip body is a few hundred bytes on the wire.
+      for (int i = 0; i < 3; i++) {
+        Socket socket = open("/events");
+        held.add(socket);
+        chunk(socket.getOutputStream(), "d".repeat(15_000).getBytes(StandardCharsets.US_ASCII));
+      }
+      Thread.sleep(200);
+      given().contentType(ContentType.JSON).header("Content-Encoding", "gzip").body(gzipped.toByteArray()).post("/events")
+          .then().statusCode(503).header("Retry-After", "1");
+    } finally {
+      for (Socket socket : held) {
+        socket.close();
+      }
+    }
+    assertNothingStored(client);
   }
 
   @Test
