@@ -69,7 +69,10 @@ public class EventStore {
              fingerprint = resolved.fingerprint,
              reasons = resolved.reasons::jsonb,
              mapping_version = resolved.mapping_version,
-             processed_at = now()
+             processed_at = now(),
+             -- A row a recovery run or replay could not settle before (V6) is no longer in trouble; attempts stay.
+             settle_error = NULL,
+             settle_failed_at = NULL
         FROM resolved
        WHERE r.id = resolved.raw_id
       RETURNING r.id, resolved.status, resolved.original_raw_id""";

@@ -3,13 +3,11 @@ package dev.tally.ingest;
 import dev.tally.platform.TallyConfig;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
@@ -17,6 +15,11 @@ import org.jboss.logging.Logger;
  * between the raw commit and the settle transaction). Rows are claimed with FOR UPDATE SKIP LOCKED in
  * bounded chunks, so any number of replicas can run it, and are settled exactly as the request would have
  * settled them. Runs at startup and every {@code tally.recovery.interval}.
+ *
+ * <p>A row that cannot be settled (its normalization throws, the database refuses its statements) fails alone:
+ * it is marked with its error and stays pending ({@link IsolatedReprocessor}), the rest of its chunk settles, and
+ * it is taken again only after {@code tally.recovery.failed-row-retry-interval}, so it never blocks the rows
+ * behind it. A transient failure (the database away) still ends the run; the next one starts over.
  */
 @ApplicationScoped
 public class RecoveryJob {
@@ -26,10 +29,13 @@ public class RecoveryJob {
   private static final String CLAIM = "SELECT " + Reprocessor.STORED_COLUMNS
       + " FROM raw_events"
       + " WHERE status = 'pending' AND received_at < now() - make_interval(secs => $1)"
+      + " AND (settle_failed_at IS NULL OR settle_failed_at < now() - make_interval(secs => $3))"
       + " ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED";
 
-  @Inject Pool pool;
-  @Inject Reprocessor reprocessor;
+  /** The metric tag and log wording of this job's settle failures. */
+  static final String JOB = "recovery";
+
+  @Inject IsolatedReprocessor reprocessor;
   @Inject TallyConfig config;
 
   @Scheduled(every = "${tally.recovery.interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -46,7 +52,7 @@ public class RecoveryJob {
         .replaceWithVoid();
   }
 
-  /** Settles pending rows older than {@code grace}; returns how many it settled. */
+  /** Settles pending rows older than {@code grace}; returns how many it settled (rows that failed are marked, not counted). */
   public Uni<Integer> recover(Duration grace, int chunkSize, int maxChunks) {
     return recoverChunks(grace, chunkSize, maxChunks, 0);
   }
@@ -55,16 +61,17 @@ public class RecoveryJob {
     if (chunksLeft == 0) {
       return Uni.createFrom().item(doneSoFar);
     }
-    return pool.withTransaction(connection -> recoverChunk(connection, grace, chunkSize))
-        .flatMap(done -> done < chunkSize
-            ? Uni.createFrom().item(doneSoFar + done)
-            : recoverChunks(grace, chunkSize, chunksLeft - 1, doneSoFar + done));
+    return reprocessor.withTransaction(connection -> recoverChunk(connection, grace, chunkSize))
+        .flatMap(chunk -> {
+          int done = doneSoFar + chunk.done().size();
+          return chunk.size() < chunkSize ? Uni.createFrom().item(done) : recoverChunks(grace, chunkSize, chunksLeft - 1, done);
+        });
   }
 
-  private Uni<Integer> recoverChunk(SqlConnection connection, Duration grace, int chunkSize) {
+  private Uni<ReprocessedChunk> recoverChunk(SqlConnection connection, Duration grace, int chunkSize) {
     double graceSeconds = grace.toMillis() / 1000.0;
-    return connection.preparedQuery(CLAIM).execute(Tuple.of(graceSeconds, chunkSize))
-        .flatMap(rows -> reprocessor.reprocess(connection, Reprocessor.stored(rows)))
-        .map(List::size);
+    double retrySeconds = config.recovery().failedRowRetryInterval().toMillis() / 1000.0;
+    return connection.preparedQuery(CLAIM).execute(Tuple.of(graceSeconds, chunkSize, retrySeconds))
+        .flatMap(rows -> reprocessor.reprocess(connection, Reprocessor.stored(rows), JOB));
   }
 }

@@ -29,7 +29,8 @@ public class EventQueries {
 
   private static final String RAW_COLUMNS = """
       SELECT id, received_at, client_id, content_type, status, payload::text, raw_body, reasons::text,
-             fingerprint, mapping_version, processed_at, envelope::text, refused_at_ingest
+             fingerprint, mapping_version, processed_at, envelope::text, refused_at_ingest,
+             settle_error, settle_attempts, settle_failed_at
         FROM raw_events""";
 
   @Inject Pool pool;
@@ -91,6 +92,8 @@ public class EventQueries {
   private static RawEventView rawFrom(Row row) {
     io.vertx.mutiny.core.buffer.Buffer body = row.getBuffer("raw_body");
     OffsetDateTime processedAt = row.getOffsetDateTime("processed_at");
+    OffsetDateTime settleFailedAt = row.getOffsetDateTime("settle_failed_at");
+    int settleAttempts = row.getInteger("settle_attempts");
     return new RawEventView(
         row.getLong("id"),
         row.getOffsetDateTime("received_at").toInstant(),
@@ -104,6 +107,9 @@ public class EventQueries {
         row.getInteger("mapping_version"),
         processedAt == null ? null : processedAt.toInstant(),
         row.getString("envelope"),
-        row.getBoolean("refused_at_ingest") ? Boolean.TRUE : null);
+        row.getBoolean("refused_at_ingest") ? Boolean.TRUE : null,
+        row.getString("settle_error"),
+        settleAttempts == 0 ? null : settleAttempts,
+        settleFailedAt == null ? null : settleFailedAt.toInstant());
   }
 }

@@ -5,6 +5,10 @@ final class InspectExamples {
 
   static final String RAW_PAGE = """
       {"items": [
+        {"id": 48, "receivedAt": "2024-01-01T00:00:02Z", "clientId": "client_A", "contentType": "application/json",
+         "status": "pending", "payload": {"clientId": "client_A", "metric": "value", "amount": 5, "timestamp": 1704067200},
+         "settleError": "java.lang.ArithmeticException: Underflow", "settleAttempts": 1,
+         "settleFailedAt": "2024-01-01T00:01:02.4Z"},
         {"id": 47, "receivedAt": "2024-01-01T00:00:01.5Z", "clientId": "client_A", "contentType": "application/json",
          "status": "rejected", "payload": {"clientId": "client_A", "metric": "value", "amount": "1,200"},
          "reasons": [{"field": "amount", "code": "invalid_amount", "message": "…"}], "mappingVersion": 0,

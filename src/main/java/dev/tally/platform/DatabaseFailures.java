@@ -1,6 +1,8 @@
 package dev.tally.platform;
 
+import io.vertx.core.VertxException;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.core.impl.NoStackTraceTimeoutException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
@@ -17,6 +19,17 @@ public final class DatabaseFailures {
   /** SQLSTATEs that mean "try again later": the server is starting, stopping, overloaded or the transaction lost a race. */
   private static final Set<String> TRANSIENT_STATES = Set.of("57P01", "57P02", "57P03", "53300", "40001", "40P01");
 
+  /**
+   * How the SQL client's pool (vertx-sql-client 4.5, SqlConnectionPool) fails when no connection became free within
+   * its connection timeout ({@code tally.database.acquisition-timeout}), with no exception type of its own to test
+   * for: a statement sent to the pool fails with a bare VertxException "Timeout waiting for connection", a connection
+   * asked for (a transaction) with a bare NoStackTraceThrowable "Timeout". A full wait queue is a
+   * ConnectionPoolTooBusyException instead.
+   */
+  private static final String POOL_QUERY_TIMEOUT = "Timeout waiting for connection";
+
+  private static final String POOL_CONNECTION_TIMEOUT = "Timeout";
+
   private DatabaseFailures() {}
 
   public static boolean isTransient(Throwable failure) {
@@ -29,7 +42,8 @@ public final class DatabaseFailures {
           || t instanceof SocketException
           || t instanceof ConnectionPoolTooBusyException
           || t instanceof NoStackTraceTimeoutException
-          || t instanceof io.netty.channel.ConnectTimeoutException) {
+          || t instanceof io.netty.channel.ConnectTimeoutException
+          || isPoolAcquisitionTimeout(t)) {
         return true;
       }
       if (t instanceof PgException pg) {
@@ -41,6 +55,11 @@ public final class DatabaseFailures {
       }
     }
     return false;
+  }
+
+  private static boolean isPoolAcquisitionTimeout(Throwable t) {
+    return t.getClass() == VertxException.class && POOL_QUERY_TIMEOUT.equals(t.getMessage())
+        || t.getClass() == NoStackTraceThrowable.class && POOL_CONNECTION_TIMEOUT.equals(t.getMessage());
   }
 
   /** Turns a transient failure into {@link DatabaseUnavailableException}; leaves any other failure as it is. */

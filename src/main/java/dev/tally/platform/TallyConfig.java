@@ -94,6 +94,13 @@ public interface TallyConfig {
     /** Most chunks one recovery run processes before yielding to the next run. */
     @WithDefault("20")
     int maxChunksPerRun();
+
+    /**
+     * How long a pending raw event that could not be settled (marked with its error) waits before the recovery job
+     * tries it again, so that it never fails every run while the rows behind it are settled.
+     */
+    @WithDefault("1h")
+    Duration failedRowRetryInterval();
   }
 
   interface Database {

@@ -45,7 +45,8 @@ public class ReplayRepository {
   private static final String PROGRESS = """
       UPDATE replays
          SET cursor_id = greatest(cursor_id, $2), processed = processed + $3, accepted = accepted + $4,
-             duplicates = duplicates + $5, rejected = rejected + $6, conflicts = conflicts + $7, heartbeat_at = now()
+             duplicates = duplicates + $5, rejected = rejected + $6, conflicts = conflicts + $7, failed = failed + $8,
+             heartbeat_at = now()
        WHERE id = $1""";
 
   private static final String SUCCEED = "UPDATE replays SET state = 'succeeded', finished_at = now(), heartbeat_at = now()"
@@ -97,7 +98,7 @@ public class ReplayRepository {
 
   Uni<Void> progress(SqlConnection connection, long replayId, ChunkProgress p) {
     return connection.preparedQuery(PROGRESS).execute(Tuple.tuple(Arrays.asList(
-            replayId, p.lastRawId(), p.processed(), p.accepted(), p.duplicates(), p.rejected(), p.conflicts())))
+            replayId, p.lastRawId(), p.processed(), p.accepted(), p.duplicates(), p.rejected(), p.conflicts(), p.failed())))
         .replaceWithVoid();
   }
 
@@ -107,10 +108,6 @@ public class ReplayRepository {
 
   Uni<Void> fail(long replayId, String error) {
     return pool.preparedQuery(FAIL).execute(Tuple.of(replayId, error)).replaceWithVoid();
-  }
-
-  Pool pool() {
-    return pool;
   }
 
   static Replay replay(Row row) {
@@ -123,7 +120,7 @@ public class ReplayRepository {
     return new ReplayView(row.getLong("id"), row.getString("client_id"), List.of(row.getArrayOfStrings("statuses")),
         instant(row.getOffsetDateTime("from_ts")), instant(row.getOffsetDateTime("to_ts")), row.getString("state"),
         row.getLong("total"), row.getLong("processed"), row.getLong("accepted"), row.getLong("duplicates"),
-        row.getLong("rejected"), row.getLong("conflicts"), instant(row.getOffsetDateTime("started_at")),
+        row.getLong("rejected"), row.getLong("conflicts"), row.getLong("failed"), instant(row.getOffsetDateTime("started_at")),
         instant(row.getOffsetDateTime("finished_at")), row.getString("error"));
   }
 

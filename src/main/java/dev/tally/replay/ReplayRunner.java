@@ -1,7 +1,9 @@
 package dev.tally.replay;
 
 import dev.tally.ingest.EventResult;
+import dev.tally.ingest.IsolatedReprocessor;
 import dev.tally.ingest.Reprocessed;
+import dev.tally.ingest.ReprocessedChunk;
 import dev.tally.ingest.Reprocessor;
 import dev.tally.platform.DatabaseFailures;
 import dev.tally.platform.TallyConfig;
@@ -9,7 +11,6 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
@@ -19,16 +20,23 @@ import org.jboss.logging.Logger;
  * them with the client's current mapping, settle them, and advance the cursor and counters — so a replay stopped
  * at any point resumes where its last committed chunk ended, and reruns are idempotent thanks to fingerprints.
  * Replays whose runner died (restart, lost replica) are resumed by whichever replica notices first.
+ *
+ * <p>A row that cannot be settled fails alone ({@link IsolatedReprocessor}): it keeps its status, is marked with its
+ * error and counted {@code failed}, and the replay goes on. Only a transient failure (the database away) stops a
+ * chunk, which is resumed later; any other failure outside the rows still ends the replay {@code failed}.
  */
 @ApplicationScoped
 public class ReplayRunner {
 
   private static final Logger LOG = Logger.getLogger(ReplayRunner.class);
 
+  /** The metric tag and log wording of this job's settle failures. */
+  static final String JOB = "replay";
+
   private final Set<Long> runningHere = ConcurrentHashMap.newKeySet();
 
   @Inject ReplayRepository replays;
-  @Inject Reprocessor reprocessor;
+  @Inject IsolatedReprocessor reprocessor;
   @Inject TallyConfig config;
 
   /** Starts running a replay in the background; returns at once. */
@@ -56,13 +64,13 @@ public class ReplayRunner {
   }
 
   private Uni<Void> run(Replay replay, long after) {
-    return replays.pool().withTransaction(connection -> replays.claimChunk(connection, replay, after, config.replay().chunkSize())
-            .flatMap(rows -> reprocessor.reprocess(connection, Reprocessor.stored(rows)))
-            .flatMap(done -> {
-              if (done.isEmpty()) {
+    return reprocessor.withTransaction(connection -> replays.claimChunk(connection, replay, after, config.replay().chunkSize())
+            .flatMap(rows -> reprocessor.reprocess(connection, Reprocessor.stored(rows), JOB))
+            .flatMap(chunk -> {
+              if (chunk.size() == 0) {
                 return Uni.createFrom().item((ChunkProgress) null);
               }
-              ChunkProgress progress = progress(done);
+              ChunkProgress progress = progress(chunk);
               return replays.progress(connection, replay.id(), progress).replaceWith(progress);
             }))
         .flatMap(progress -> progress == null ? replays.succeed(replay.id()) : run(replay, progress.lastRawId()))
@@ -73,14 +81,12 @@ public class ReplayRunner {
   }
 
   /** What a chunk did; {@code accepted} counts only events this replay added. */
-  static ChunkProgress progress(List<Reprocessed> done) {
+  static ChunkProgress progress(ReprocessedChunk chunk) {
     int accepted = 0;
     int duplicates = 0;
     int rejected = 0;
     int conflicts = 0;
-    long last = 0;
-    for (Reprocessed r : done) {
-      last = Math.max(last, r.row().id());
+    for (Reprocessed r : chunk.done()) {
       if (r.leftUnchanged()) {
         conflicts++;
         continue;
@@ -98,6 +104,6 @@ public class ReplayRunner {
         default -> rejected++;
       }
     }
-    return new ChunkProgress(last, done.size(), accepted, duplicates, rejected, conflicts);
+    return new ChunkProgress(chunk.lastRawId(), chunk.size(), accepted, duplicates, rejected, conflicts, chunk.failed().size());
   }
 }

@@ -6,7 +6,10 @@ import java.util.List;
 
 /**
  * A replay and its progress. {@code state} is {@code running}, {@code succeeded} or {@code failed}; counters
- * say what this replay did: {@code accepted} counts events it added, {@code duplicates} events already counted.
+ * say what this replay did: {@code accepted} counts events it added, {@code duplicates} events already counted,
+ * {@code failed} rows it could not settle (their normalization threw or the database refused them: each keeps its
+ * status and shows the error on GET /raw-events as {@code settleError}). {@code processed} is their sum: a replay
+ * that succeeded processed its whole {@code total}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ReplayView(
@@ -22,6 +25,7 @@ public record ReplayView(
     long duplicates,
     long rejected,
     long conflicts,
+    long failed,
     Instant startedAt,
     Instant finishedAt,
     String error) {}

@@ -95,6 +95,32 @@ class PipelineFaultsTest {
     assertThat(retry.jsonPath().getString("status")).isEqualTo("duplicate");
   }
 
+  @Test
+  void aConnectionKilledDuringRecoveryFailsTheRunAndMarksNoRow() throws Exception {
+    String client = newClientId("killed-recovery");
+    long rawId = ((Number) TestDb.one("INSERT INTO raw_events (received_at, client_id, payload, status)"
+        + " VALUES (now() - interval '1 hour', ?, ?::jsonb, 'pending') RETURNING id",
+        client, event(client, "m", "1", "2024-03-01T00:00:00Z")).get("id")).longValue();
+
+    CompletableFuture<Integer> run;
+    try (Connection lock = TestDb.connect(); Statement sql = lock.createStatement()) {
+      lock.setAutoCommit(false);
+      sql.execute("LOCK TABLE events IN SHARE MODE");
+      run = recovery.recover(Duration.ZERO, 500, 20).subscribeAsCompletionStage().toCompletableFuture();
+      awaitBackendWaitingOnEventsInsert();
+      TestDb.count("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+          + "WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO events%'");
+      lock.rollback();
+    }
+
+    // A transient failure is not the row's fault: the run fails as a whole, nothing is marked, the next run settles it.
+    assertThat(run).failsWithin(TIMEOUT);
+    assertThat(TestDb.one("SELECT status, settle_attempts, settle_error FROM raw_events WHERE id = ?", rawId))
+        .containsEntry("status", "pending").containsEntry("settle_attempts", 0).containsEntry("settle_error", null);
+    recovery.recover(Duration.ZERO, 500, 20).await().atMost(TIMEOUT);
+    assertThat(TestDb.one("SELECT status FROM raw_events WHERE id = ?", rawId)).containsEntry("status", "accepted");
+  }
+
   static void awaitBackendWaitingOnEventsInsert() throws InterruptedException {
     long deadline = System.nanoTime() + TIMEOUT.toNanos();
     while (TestDb.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO events%'") == 0) {

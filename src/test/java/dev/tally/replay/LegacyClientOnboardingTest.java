@@ -123,9 +123,9 @@ class LegacyClientOnboardingTest {
   /** The finished replay as stored: GET /replays/{id} must show the counters PostgreSQL holds, not a copy in memory. */
   private static void assertStoredAsShown(long id, JsonPath shown) {
     Map<String, Object> stored = TestDb.one(
-        "SELECT state, total, processed, accepted, duplicates, rejected, conflicts, cursor_id, max_raw_id FROM replays WHERE id = ?", id);
+        "SELECT state, total, processed, accepted, duplicates, rejected, conflicts, failed, cursor_id, max_raw_id FROM replays WHERE id = ?", id);
     assertThat(stored).containsEntry("state", shown.getString("state"));
-    for (String counter : List.of("total", "processed", "accepted", "duplicates", "rejected", "conflicts")) {
+    for (String counter : List.of("total", "processed", "accepted", "duplicates", "rejected", "conflicts", "failed")) {
       assertThat(stored).as("replay %d %s", id, counter).containsEntry(counter, shown.getLong(counter));
     }
     if (shown.getString("state").equals("succeeded")) {

@@ -6,12 +6,14 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.tally.ingest.SettleRefusal;
 import dev.tally.security.Keys;
 import dev.tally.support.AdminKey;
 import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -112,6 +114,37 @@ class ReplayTest {
     assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(1);
     assertThat(TestDb.query("SELECT status FROM raw_events WHERE client_id = ? ORDER BY id", client))
         .as("each raw row keeps its status").extracting(row -> row.get("status")).containsExactly("accepted", "duplicate");
+  }
+
+  @Test
+  void aRowThatCannotBeSettledIsCountedFailedAndTheReplayCompletes() {
+    SettleRefusal.install();
+    String client = newClientId("poisonedreplay");
+    long poisoned = insertRejected(client, SettleRefusal.event(client, "2024-01-01T00:00:00Z"));
+    for (int i = 0; i < 4; i++) {
+      insertRejected(client, event(client, "m", String.valueOf(i), "2024-01-01T00:00:00Z"));
+    }
+
+    JsonPath replay = LegacyClientOnboardingTest.replay(client);
+
+    assertThat(replay.getString("state")).isEqualTo("succeeded");
+    assertThat(replay.getLong("total")).isEqualTo(5);
+    assertThat(replay.getLong("processed")).isEqualTo(5);
+    assertThat(replay.getLong("accepted")).isEqualTo(4);
+    assertThat(replay.getLong("failed")).isEqualTo(1);
+    assertThat(TestDb.count("SELECT count(*) FROM replays WHERE client_id = ? AND failed = 1", client)).isEqualTo(1);
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(4);
+    Map<String, Object> row = TestDb.one("SELECT status, settle_error, settle_attempts FROM raw_events WHERE id = ?", poisoned);
+    assertThat(row).as("the row keeps its status, with the error of the attempt")
+        .containsEntry("status", "rejected").containsEntry("settle_attempts", 1);
+    assertThat((String) row.get("settle_error")).contains("22021");
+  }
+
+  /** A row a request rejected (say, before its client's mapping was fixed), ready to be replayed. */
+  private static long insertRejected(String client, String json) {
+    return ((Number) TestDb.one("INSERT INTO raw_events (client_id, payload, status, reasons, mapping_version, processed_at)"
+        + " VALUES (?, ?::jsonb, 'rejected', '[{\"field\":\"amount\",\"code\":\"invalid_amount\",\"message\":\"-\"}]', 0, now())"
+        + " RETURNING id", client, json).get("id")).longValue();
   }
 
   private static io.restassured.response.Response post(String body) {
