@@ -89,6 +89,30 @@ class HostileNumbersTest {
     assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id IN (?, ?)", millisClient, scaledClient)).isZero();
   }
 
+  /** A batch above tally.normalize.event-loop-max-events is normalized on the worker pool and settled as usual. */
+  @Test
+  void aLargeBatchMixingAbsurdAndValidAmountsIsSettledElementByElement() {
+    String client = newClientId("hostile-batch");
+    putMapping(client, "{\"amountScale\":2}");
+    StringBuilder batch = new StringBuilder("[");
+    for (int i = 0; i < 200; i++) {
+      String amount = i % 2 == 0 ? "1e20000000" : String.valueOf(i);
+      batch.append(i == 0 ? "" : ",").append("{\"clientId\":\"").append(client).append("\",\"metric\":\"m\",\"amount\":")
+          .append(amount).append(",\"timestamp\":\"2024-01-01T00:00:00Z\",\"eventId\":\"e").append(i).append("\"}");
+    }
+
+    Sent sent = timed("batch", () -> given().contentType(ContentType.JSON).body(batch.append("]").toString()).post("/events"));
+
+    assertPrompt(sent, 200);
+    assertThat(sent.response().jsonPath().getInt("accepted")).isEqualTo(100);
+    assertThat(sent.response().jsonPath().getInt("rejected")).isEqualTo(100);
+    assertThat(sent.response().jsonPath().getString("results[1].event.amount")).isEqualTo("0.01");
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ? AND status = 'rejected'"
+        + " AND reasons @> '[{\"code\":\"invalid_amount\"}]'", client)).isEqualTo(100);
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(100);
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ? AND status = 'pending'", client)).isZero();
+  }
+
   private static void putMapping(String client, String definition) {
     given().contentType(ContentType.JSON).body(definition).put("/clients/" + client + "/mapping").then().statusCode(201);
   }
