@@ -24,11 +24,11 @@ import java.util.Set;
  *
  * <p>Normalizing is CPU work without I/O, bounded per event (numbers are bounded before any arithmetic), but a batch
  * of 1000 mapped events took 35-230 ms warm (1.3 s cold) on a busy 2-core machine, and an event loop serves many
- * connections. Above
- * {@code tally.normalize.event-loop-max-events} the batch runs on the worker pool through the caller's own Vert.x
- * context ({@code executeBlocking}): the answer comes back on that context, so what follows (settling in the
- * database, within the reprocessor's transaction too) runs where it would have run, on the same connection's event
- * loop. Small batches, the usual single event, stay inline: the hop to the pool costs about 0.1 ms, about as much as
+ * connections. Above {@code tally.normalize.event-loop-max-events} the batch runs on the worker pool through the
+ * caller's own Vert.x context ({@code executeBlocking}): the answer comes back on that context, so what follows
+ * (settling in the database, within the reprocessor's transaction too) runs where it would have run, on the same
+ * connection's event loop. Mutiny's emitOn/runSubscriptionOn would instead carry the rest of the pipeline onto the
+ * pool thread. Small batches, the usual single event, stay inline: the hop to the pool costs about 0.1 ms, about as much as
  * normalizing one event, so 16 events inline keep an event loop busy for a few milliseconds at most.
  */
 @ApplicationScoped
