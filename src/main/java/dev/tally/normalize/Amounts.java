@@ -21,23 +21,29 @@ final class Amounts {
    * above 0 amounts are in minor units: whole numbers divided by 10^scale, exactly.
    */
   static BigDecimal parse(String field, JsonNode value, int scale, List<FieldError> errors) {
-    BigDecimal amount = read(value);
-    if (amount == null) {
+    Numbers.Read read = read(value);
+    if (read instanceof Numbers.Absurd) {
+      errors.add(invalid(field, value, Numbers.ABSURD));
+      return null;
+    }
+    if (!(read instanceof Numbers.Exact exact)) {
       errors.add(invalid(field, value, "expected a decimal number or a numeric string such as \"12.50\""));
       return null;
+    }
+    BigDecimal amount = exact.value();
+    if (amount.signum() == 0) {
+      return BigDecimal.ZERO;
     }
     if (scale > 0) {
       if (amount.scale() > 0 && amount.stripTrailingZeros().scale() > 0) {
         errors.add(invalid(field, value, "the client's mapping (amountScale " + scale + ") expects a whole number of minor units"));
         return null;
       }
+      // Bounded (Numbers): the scale stays far inside an int and no power of ten beyond 10^1000 is built.
       amount = amount.movePointLeft(scale);
     }
-    if (amount.signum() == 0) {
-      return BigDecimal.ZERO;
-    }
-    // Checked before stripping (precision - scale does not change when trailing zeros go): stripping
-    // 100e2147483647 would push the scale past Integer.MIN_VALUE and throw instead of rejecting.
+    // Checked before stripping (precision - scale does not change when trailing zeros go), so stripping never
+    // works on a number that is already out of range.
     long integerDigits = (long) amount.precision() - amount.scale();
     if (integerDigits > MAX_INTEGER_DIGITS) {
       errors.add(invalid(field, value, "has more than " + MAX_INTEGER_DIGITS + " integer digits"));
@@ -51,23 +57,16 @@ final class Amounts {
     return stripped;
   }
 
-  private static BigDecimal read(JsonNode value) {
+  /** Only exact JSON numbers and numeric strings; binary floats, booleans, objects, arrays and null are not amounts. */
+  private static Numbers.Read read(JsonNode value) {
     if (value.isIntegralNumber() || value.isBigDecimal()) {
-      return value.decimalValue();
+      return Numbers.of(value);
     }
     if (value.isTextual()) {
       String text = value.textValue().strip();
-      if (text.length() > MAX_TEXT_LENGTH || !DECIMAL.matcher(text).matches()) {
-        return null;
-      }
-      try {
-        return new BigDecimal(text);
-      } catch (NumberFormatException exponentOutOfRange) {
-        return null;
-      }
+      return text.length() <= MAX_TEXT_LENGTH && DECIMAL.matcher(text).matches() ? Numbers.parse(text) : new Numbers.NotANumber();
     }
-    // Binary floats (never produced by Tally's parser), booleans, objects, arrays and null.
-    return null;
+    return new Numbers.NotANumber();
   }
 
   private static FieldError invalid(String field, JsonNode value, String why) {

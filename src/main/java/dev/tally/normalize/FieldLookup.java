@@ -86,10 +86,14 @@ final class FieldLookup {
     return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
   }
 
-  /** Equal JSON values; numbers are equal when numerically equal (1.0 and 1.00 are the same amount). */
+  /**
+   * Equal JSON values; numbers are equal when numerically equal (1.0 and 1.00 are the same amount). Numbers that
+   * are not both exact and bounded ({@link Numbers}) are compared as written, which only ever makes two keys
+   * ambiguous: either way the event is rejected.
+   */
   private static boolean sameValue(JsonNode a, JsonNode b) {
-    if (a.isNumber() && b.isNumber()) {
-      return a.decimalValue().compareTo(b.decimalValue()) == 0;
+    if (a.isNumber() && b.isNumber() && Numbers.of(a) instanceof Numbers.Exact x && Numbers.of(b) instanceof Numbers.Exact y) {
+      return x.value().compareTo(y.value()) == 0;
     }
     return a.equals(b);
   }

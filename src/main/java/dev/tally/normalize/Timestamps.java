@@ -106,12 +106,12 @@ final class Timestamps {
 
   private static Instant auto(String field, JsonNode value, ZoneId zone, List<FieldError> errors) {
     if (value.isNumber()) {
-      return fromEpoch(field, value, value.decimalValue(), errors);
+      return fromEpoch(field, value, Numbers.of(value), errors);
     }
     if (value.isTextual()) {
       String text = separateWithT(value.textValue().strip());
       return DIGITS.matcher(text).matches()
-          ? fromEpoch(field, value, new BigDecimal(text), errors)
+          ? fromEpoch(field, value, Numbers.parse(text), errors)
           : fromText(field, value, text, zone, errors);
     }
     return reject(field, value, "expected an ISO-8601 date-time with offset or an epoch number", errors);
@@ -178,19 +178,33 @@ final class Timestamps {
 
   /** Epoch numbers in a pinned unit: no range guessing, only what an Instant and the canonical format can hold. */
   private static Instant pinnedEpoch(String field, JsonNode value, int millisDigits, List<FieldError> errors) {
-    BigDecimal number;
+    Numbers.Read read;
     if (value.isNumber()) {
-      number = value.decimalValue();
+      read = Numbers.of(value);
     } else if (value.isTextual() && DIGITS.matcher(value.textValue().strip()).matches()) {
-      number = new BigDecimal(value.textValue().strip());
+      read = Numbers.parse(value.textValue().strip());
     } else {
       return reject(field, value, "the client's mapping expects an epoch number", errors);
     }
+    BigDecimal number = number(field, value, read, errors);
+    if (number == null) {
+      return null;
+    }
+    // Bounded (Numbers): moving the point neither overflows the scale nor builds a power of ten beyond 10^1000.
     BigDecimal seconds = number.movePointLeft(millisDigits);
     if (seconds.abs().compareTo(MAX_PINNED_EPOCH_SECONDS) >= 0) {
       return reject(field, value, "is out of range for an epoch value", errors);
     }
     return epochInstant(field, value, seconds, errors);
+  }
+
+  /** The exact value of a number read from input, or null after adding why there is none. */
+  private static BigDecimal number(String field, JsonNode value, Numbers.Read read, List<FieldError> errors) {
+    if (read instanceof Numbers.Exact exact) {
+      return exact.value();
+    }
+    errors.add(invalid(field, value, read instanceof Numbers.Absurd ? Numbers.ABSURD : "expected a finite epoch number"));
+    return null;
   }
 
   private static LocalDateTime localDateTime(String text) {
@@ -225,7 +239,11 @@ final class Timestamps {
     }
   }
 
-  private static Instant fromEpoch(String field, JsonNode value, BigDecimal number, List<FieldError> errors) {
+  private static Instant fromEpoch(String field, JsonNode value, Numbers.Read read, List<FieldError> errors) {
+    BigDecimal number = number(field, value, read, errors);
+    if (number == null) {
+      return null;
+    }
     BigDecimal seconds;
     if (number.compareTo(MIN_EPOCH_SECONDS) >= 0 && number.compareTo(MAX_EPOCH_SECONDS) < 0) {
       seconds = number;

@@ -76,6 +76,13 @@ public interface TallyConfig {
     /** How far ahead of the server clock an event timestamp may lie before it is rejected as timestamp_in_future. */
     @WithDefault("24h")
     Duration maxFutureSkew();
+
+    /**
+     * Most events a request or reprocessing chunk normalizes on its event-loop thread; a larger batch is normalized
+     * on the worker pool, so that other requests and health checks are answered meanwhile (0: always the pool).
+     */
+    @WithDefault("16")
+    int eventLoopMaxEvents();
   }
 
   interface Recovery {

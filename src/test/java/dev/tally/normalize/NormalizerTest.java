@@ -156,7 +156,8 @@ class NormalizerTest {
     return fields;
   }
 
-  private static String expand(String cell) {
+  /** Expands {@code {{text*n}}} into text repeated n times, so rows can hold long inputs. */
+  static String expand(String cell) {
     if (cell == null) {
       return null;
     }
