@@ -81,7 +81,9 @@ public class SdkIngest {
       }
       Caller caller = outcome.caller();
       if (unpacked instanceof Unpacker.Unreadable unreadable) {
-        return Deadline.within(ingest.unparseable(stored, call.contentType(), unreadable.message(), unreadable.envelopeJson(),
+        // Kept as received, but never with a key in it: a read key can read the row.
+        byte[] redacted = KeyRedactor.redact(call.protocol(), stored).bytes();
+        return Deadline.within(ingest.unparseable(redacted, call.contentType(), unreadable.message(), unreadable.envelopeJson(),
                     caller.keyId(), caller.boundClientId()), config.ingest().requestDeadline())
             .map(result -> Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON).entity(result).build());
       }
