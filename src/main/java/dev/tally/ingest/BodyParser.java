@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tally.normalize.ParsedEvent;
 import dev.tally.platform.PayloadTooLargeException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -76,7 +77,8 @@ public final class BodyParser {
     if (isNdjson(contentType)) {
       return parseNdjson(body);
     }
-    try (JsonParser parser = factory.createParser(body)) {
+    JsonParser parser = open(body);
+    try (parser) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return parseJson(body);
       }
@@ -108,33 +110,35 @@ public final class BodyParser {
         }
       }
       if (parser.nextToken() != null) {
-        return new ParsedBody.Unparseable("unexpected data after the JSON value");
+        return new ParsedBody.Unparseable("unexpected data after the JSON value" + JsonErrors.at(parser.currentTokenLocation()));
       }
       return elements == null ? parseJson(body) : new ParsedBody.Enveloped(members, membersFaithfulness.safe, elements);
     } catch (IOException e) {
-      return new ParsedBody.Unparseable("the body is not valid JSON: " + describe(e));
+      return new ParsedBody.Unparseable("the body is not valid JSON: " + JsonErrors.describe(e, parser.currentLocation()));
     }
   }
 
   /** Parses one stored element again (the recovery job and replays); never a batch. */
   public ParsedBody.Element parseElement(byte[] raw) {
-    try (JsonParser parser = factory.createParser(raw)) {
+    JsonParser parser = open(raw);
+    try (parser) {
       JsonToken first = parser.nextToken();
       if (first == null) {
         return ParsedBody.Element.unparseable("empty", raw);
       }
       ParsedBody.Element element = readElement(parser, raw, first);
       if (parser.nextToken() != null) {
-        return ParsedBody.Element.unparseable("unexpected data after the JSON value", raw);
+        return ParsedBody.Element.unparseable("unexpected data after the JSON value" + JsonErrors.at(parser.currentTokenLocation()), raw);
       }
       return element;
     } catch (IOException e) {
-      return ParsedBody.Element.unparseable(describe(e), raw);
+      return ParsedBody.Element.unparseable(JsonErrors.describe(e, parser.currentLocation()), raw);
     }
   }
 
   private ParsedBody parseJson(byte[] body) {
-    try (JsonParser parser = factory.createParser(body)) {
+    JsonParser parser = open(body);
+    try (parser) {
       JsonToken first = parser.nextToken();
       if (first == null) {
         return new ParsedBody.Unparseable("the body is empty; expected a JSON object or array");
@@ -155,11 +159,21 @@ public final class BodyParser {
         return new ParsedBody.Unparseable("expected a JSON object or array but the body is a JSON " + kind(first));
       }
       if (parser.nextToken() != null) {
-        return new ParsedBody.Unparseable("unexpected data after the JSON value; for one event per line send Content-Type: application/x-ndjson");
+        return new ParsedBody.Unparseable("unexpected data after the JSON value" + JsonErrors.at(parser.currentTokenLocation())
+            + "; for one event per line send Content-Type: application/x-ndjson");
       }
       return result;
     } catch (IOException e) {
-      return new ParsedBody.Unparseable("the body is not valid JSON: " + describe(e));
+      return new ParsedBody.Unparseable("the body is not valid JSON: " + JsonErrors.describe(e, parser.currentLocation()));
+    }
+  }
+
+  /** A parser over bytes in memory: creating one reads nothing, so it cannot fail with an I/O error. */
+  private JsonParser open(byte[] body) {
+    try {
+      return factory.createParser(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -263,7 +277,8 @@ public final class BodyParser {
     try {
       return new BigDecimal(literal);
     } catch (NumberFormatException e) {
-      throw new JsonParseException(parser, "number " + literal + " has an exponent out of range");
+      String shown = literal.length() > 40 ? literal.substring(0, 40) + "…" : literal;
+      throw new JsonParseException(parser, "the number " + shown + " has an exponent out of range");
     }
   }
 
@@ -310,14 +325,6 @@ public final class BodyParser {
       case VALUE_NULL -> "null";
       default -> token.name().toLowerCase(Locale.ROOT);
     };
-  }
-
-  private static String describe(IOException e) {
-    String message = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
-    if (e instanceof JsonProcessingException jpe && jpe.getLocation() != null) {
-      message += " (line " + jpe.getLocation().getLineNr() + ", column " + jpe.getLocation().getColumnNr() + ")";
-    }
-    return message.length() > 300 ? message.substring(0, 300) + "…" : message;
   }
 
   private static boolean validUtf8(byte[] raw) {

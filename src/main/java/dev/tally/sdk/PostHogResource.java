@@ -1,5 +1,6 @@
 package dev.tally.sdk;
 
+import dev.tally.ingest.SentContentType;
 import dev.tally.platform.AnyQueryParameters;
 import dev.tally.security.ApiKeyResource;
 import io.smallrye.mutiny.Uni;
@@ -36,6 +37,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class PostHogResource {
 
   @Inject SdkIngest sdk;
+  @Inject SentContentType sent;
 
   @POST
   @Path("/batch")
@@ -63,7 +65,7 @@ public class PostHogResource {
   }
 
   private Uni<Response> handle(UriInfo uri, HttpHeaders headers, String compression, byte[] body) {
-    return sdk.handle(new SdkIngest.Call(Protocol.POSTHOG, uri.getPath(), headers.getHeaderString(HttpHeaders.CONTENT_TYPE),
+    return sdk.handle(new SdkIngest.Call(Protocol.POSTHOG, uri.getPath(), sent.or(headers.getHeaderString(HttpHeaders.CONTENT_TYPE)),
         headers.getHeaderString(HttpHeaders.CONTENT_ENCODING), compression, body));
   }
 }

@@ -9,6 +9,7 @@ import dev.tally.ingest.ParsedBody;
 import dev.tally.platform.BodyLimitFilter;
 import dev.tally.platform.Problem;
 import dev.tally.platform.TallyConfig;
+import dev.tally.security.ApiKeyService;
 import dev.tally.security.Authenticator;
 import dev.tally.security.Caller;
 import dev.tally.security.CurrentCaller;
@@ -37,6 +38,7 @@ public class SdkIngest {
   @Inject TallyConfig config;
   @Inject CurrentCaller current;
   @Inject Authenticator authenticator;
+  @Inject ApiKeyService keys;
   @Inject MeterRegistry metrics;
 
   /** Messages received per protocol, authenticated, before normalization: which SDKs send how much. */
@@ -79,7 +81,9 @@ public class SdkIngest {
       }
       Caller caller = outcome.caller();
       if (unpacked instanceof Unpacker.Unreadable unreadable) {
-        return Deadline.within(ingest.unparseable(stored, call.contentType(), unreadable.message(), unreadable.envelopeJson(),
+        // Kept as received, but never with a key in it: a read key can read the row.
+        byte[] redacted = KeyRedactor.redact(call.protocol(), stored).bytes();
+        return Deadline.within(ingest.unparseable(redacted, call.contentType(), unreadable.message(), unreadable.envelopeJson(),
                     caller.keyId(), caller.boundClientId()), config.ingest().requestDeadline())
             .map(result -> Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON).entity(result).build());
       }
@@ -98,7 +102,9 @@ public class SdkIngest {
    */
   private Uni<Authenticator.Outcome> authenticated(Call call, String bodyKey, String unreadable) {
     Uni<Authenticator.Outcome> outcome;
-    if (current.authenticated()) {
+    if (current.authenticated() && bodyKey != null && config.security().enabled()) {
+      outcome = sameKey(current.get(), bodyKey, call);
+    } else if (current.authenticated()) {
       outcome = Uni.createFrom().item(new Authenticator.Outcome(current.get(), null));
     } else if (bodyKey == null) {
       String why = unreadable == null ? "" : " (the body could not be read, so neither could a key in it: " + unreadable + ")";
@@ -117,6 +123,17 @@ public class SdkIngest {
           : "the SDK routes take the clientId from an ingest key, and tally.security.enabled=false has none; nothing was stored";
       return new Authenticator.Outcome(null, Problem.of(Response.Status.FORBIDDEN, detail).toResponse());
     });
+  }
+
+  /**
+   * A body key next to the headers' key must be the same key (Segment's SDK sends it in both places): a different
+   * or unknown one leaves open which key sends the request, as two keys in one body do, so it is refused.
+   */
+  private Uni<Authenticator.Outcome> sameKey(Caller caller, String bodyKey, Call call) {
+    return keys.find(bodyKey).map(found -> found.isPresent() && !found.get().revoked() && found.get().id().equals(caller.keyId())
+        ? new Authenticator.Outcome(caller, null)
+        : new Authenticator.Outcome(null, Authenticator.unauthorized("the body carries a different API key than the request's"
+            + " headers; send one key, or the same key in both places; nothing was stored", challenge(call))));
   }
 
   private static String howToSendKey(Protocol protocol) {

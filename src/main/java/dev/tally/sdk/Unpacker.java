@@ -83,20 +83,37 @@ public final class Unpacker {
 
   /**
    * The element without the key members, re-serialized, when it has any. An element jsonb cannot hold faithfully
-   * is kept byte-exact as received, so its key (if any) is read but not removed: rewriting it would change it.
+   * (or that is not JSON) is kept byte-exact as received: rewriting it would change it, so its keys' values are
+   * redacted in its bytes instead ({@link KeyRedactor}), and every key found there counts, duplicates included.
    */
   private static ParsedBody.Element withoutKeys(Protocol protocol, ParsedBody.Element element, Set<String> keys) {
+    if (!element.jsonbSafe()) {
+      return redacted(protocol, element, keys);
+    }
     if (!element.parsed() || !(element.event().json() instanceof ObjectNode message) || !hasKey(protocol, message)) {
       return element;
     }
     // Copied only when there is a key to remove: most messages (all a Node SDK sends) carry none.
     ObjectNode copy = message.deepCopy();
     removeKeys(protocol, copy, keys);
-    if (!element.jsonbSafe()) {
-      return element;
-    }
     byte[] raw = json(copy).getBytes(StandardCharsets.UTF_8);
     return new ParsedBody.Element(new ParsedEvent(copy, element.event().duplicateKeys()), null, raw, true);
+  }
+
+  private static ParsedBody.Element redacted(Protocol protocol, ParsedBody.Element element, Set<String> keys) {
+    KeyRedactor.Redacted redacted = KeyRedactor.redact(protocol, element.raw());
+    if (!element.parsed()) {
+      // A line that is not JSON authenticates nothing; its keys are only kept out of storage.
+      return new ParsedBody.Element(null, element.error(), redacted.bytes(), false);
+    }
+    keys.addAll(redacted.keys());
+    ParsedEvent event = element.event();
+    if (event.json() instanceof ObjectNode message && hasKey(protocol, message)) {
+      ObjectNode copy = message.deepCopy();
+      removeKeys(protocol, copy, keys);
+      event = new ParsedEvent(copy, event.duplicateKeys());
+    }
+    return new ParsedBody.Element(event, null, redacted.bytes(), false);
   }
 
   private static boolean hasKey(Protocol protocol, ObjectNode node) {

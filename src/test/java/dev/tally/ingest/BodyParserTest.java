@@ -248,6 +248,76 @@ class BodyParserTest {
     assertThat(element.raw()).isEqualTo(bytes(raw));
   }
 
+  /**
+   * Broken bodies of every kind a parser can meet: the message says what is wrong in the client's terms, with the
+   * line and column, and nothing of the parser's internals (Jackson's source description, feature and class names,
+   * its bracketed location).
+   */
+  @ParameterizedTest(name = "[{index}] {0}")
+  @CsvSource(delimiterString = "|", quoteCharacter = '`', textBlock = """
+      object not closed                  | application/json     | {"a":1
+      array not closed                   | application/json     | [{"a":1},
+      string not closed                  | application/json     | {"a":"unterminated
+      name not closed                    | application/json     | {"a
+      missing colon                      | application/json     | {"a" 1}
+      missing comma in object            | application/json     | {"a":1 "b":2}
+      missing comma in array             | application/json     | [1 2]
+      unquoted name                      | application/json     | {a:1}
+      single quotes                      | application/json     | {'a':1}
+      misspelt literal                   | application/json     | {"a":tru}
+      bare word                          | application/json     | hello
+      NaN                                | application/json     | {"a":NaN}
+      leading zero                       | application/json     | {"a":01}
+      bare minus                         | application/json     | {"a":-}
+      dot without digits                 | application/json     | {"a":1.}
+      trailing comma                     | application/json     | {"a":1,}
+      wrong closing bracket              | application/json     | {"a":1]
+      closing bracket first              | application/json     | ]
+      bad escape                         | application/json     | {"a":"\\q"}
+      trailing data                      | application/json     | {"a":1} x
+      two objects                        | application/json     | {"a":1}{"b":2}
+      exponent out of range              | application/json     | {"a":1e9999999999}
+      too deep                           | application/json     | [[[[[[[[[[1]]]]]]]]]]
+      too long a string                  | application/json     | {"a":"${long}"}
+      too long a number                  | application/json     | {"a":${digits}}
+      control character in a string      | application/json     | {"a":"x${ctrl}y"}
+      NUL before the body                | application/json     | ${nul}{"a":1}
+      NUL between values                 | application/json     | {"a":1,${nul}"b":2}
+      second line                        | application/json     | {"a":1,\\n "b":}
+      broken NDJSON line                 | application/x-ndjson | `{"a":`
+      NDJSON line with trailing data     | application/x-ndjson | {"a":1} 2
+      """)
+  void messagesForBrokenBodiesSayWhatIsWrongWithLineAndColumnAndNoParserInternals(String what, String type, String template) {
+    String body = template.replace("${long}", "x".repeat(1_001)).replace("${digits}", "1".repeat(1_001))
+        .replace("${ctrl}", String.valueOf((char) 1)).replace("${nul}", String.valueOf((char) 0)).replace("\\n", "\n");
+    ParsedBody parsed = parse(body, type);
+
+    String message = parsed instanceof ParsedBody.Unparseable unparseable
+        ? unparseable.message()
+        : ((ParsedBody.Batch) parsed).elements().get(0).error();
+    assertThat(message).as(what).isNotNull()
+        .doesNotContain("Source:", "StreamReadFeature", "REDACTED", "[", "com.fasterxml", "java.", "Jackson", "JsonToken",
+            "StreamReadConstraints", "JsonParser", "(code ", "CTRL-CHAR")
+        .containsPattern("line \\d+, column \\d+");
+    assertThat(message).as(what).doesNotContainPattern("\\b[A-Z][a-z]+[A-Z][A-Za-z]*\\.[a-z][A-Za-z]*\\(");
+  }
+
+  @Test
+  void messagesForBrokenBodiesNameTheLineAndColumnWhereTheProblemIs() {
+    String message = ((ParsedBody.Unparseable) parse("{\"a\":1,\n  \"b\": }", "application/json")).message();
+
+    assertThat(message).contains("line 2, column 8");
+  }
+
+  @Test
+  void invalidUtf8AndUtf16AreNamedAsSuch() {
+    byte[] body = {'{', '"', 'a', '"', ':', '"', (byte) 0xff, '"', '}'};
+
+    assertThat(((ParsedBody.Unparseable) parser.parse(body, null)).message()).contains("UTF-8").contains("line 1, column");
+    assertThat(((ParsedBody.Unparseable) parser.parse("{\"a\":1}".getBytes(StandardCharsets.UTF_16LE), null)).message())
+        .contains("UTF-8");
+  }
+
   private ParsedBody parse(String body, String contentType) {
     return parser.parse(bytes(body), contentType);
   }

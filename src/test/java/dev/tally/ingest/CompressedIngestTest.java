@@ -7,12 +7,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.tally.security.Keys;
 import dev.tally.support.AdminKey;
 import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
@@ -85,6 +87,54 @@ class CompressedIngestTest {
     given().header("Content-Encoding", "br").contentType("application/json").body(new byte[] {1, 2, 3})
         .post("/events")
         .then().statusCode(400).body("message", containsString("Content-Encoding br is not supported"));
+  }
+
+  @Test
+  void bytesAfterTheCompressedDataAreNeverDroppedTheBodyIsKeptRawAndAnswered400() throws IOException {
+    String client = newClientId("trailing");
+    String event = event(client, "m", "1", "2024-01-01T00:00:00Z");
+    String smuggled = event(client, "m", "999", "2024-01-02T00:00:00Z");
+    for (byte[] body : List.of(BodyDecoderTest.concat(gzip(event), smuggled.getBytes(StandardCharsets.UTF_8)),
+        BodyDecoderTest.concat(deflate(event, false), "garbage".getBytes(StandardCharsets.UTF_8)),
+        BodyDecoderTest.concat(deflate(event, true), "garbage".getBytes(StandardCharsets.UTF_8)))) {
+      String encoding = body[0] == 0x1f ? "gzip" : "deflate";
+      long rawId = given().header("Content-Encoding", encoding).contentType("application/json").body(body)
+          .post("/events")
+          .then().statusCode(400)
+          .body("status", equalTo("unparseable"))
+          .body("message", containsString("after the end of the " + (encoding.equals("gzip") ? "gzip" : "deflate") + " data"))
+          .extract().jsonPath().getLong("rawId");
+      Map<String, Object> raw = TestDb.one("SELECT status, raw_body, payload FROM raw_events WHERE id = ?", rawId);
+      assertThat(raw.get("status")).isEqualTo("unparseable");
+      assertThat((byte[]) raw.get("raw_body")).isEqualTo(body);
+      assertThat(raw.get("payload")).isNull();
+    }
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isZero();
+  }
+
+  @Test
+  void concatenatedGzipMembersAreOneBody() throws IOException {
+    String client = newClientId("members");
+    byte[] body = BodyDecoderTest.concat(gzip("[" + event(client, "m", "1", "2024-01-01T00:00:00Z") + ","),
+        gzip(event(client, "m", "2", "2024-01-01T00:00:00Z") + "]"));
+    given().header("Content-Encoding", "gzip").contentType("application/json").body(body)
+        .post("/events")
+        .then().statusCode(200).body("accepted", equalTo(2));
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(2);
+  }
+
+  @Test
+  void bytesAfterTheGzipDataOnAnSdkRouteAreKeptRawAndAnswered400() throws IOException {
+    String client = newClientId("sdktrailing");
+    String key = Keys.ingestKey(client);
+    byte[] body = BodyDecoderTest.concat(gzip("{\"batch\":[{\"type\":\"track\",\"event\":\"e\"}]}"),
+        "{\"batch\":[]}".getBytes(StandardCharsets.UTF_8));
+    given().header("Authorization", "Bearer " + key).header("Content-Encoding", "gzip").contentType("application/json").body(body)
+        .post("/v1/batch")
+        .then().statusCode(400).body("status", equalTo("unparseable")).body("message", containsString("after the end of the gzip data"));
+    Map<String, Object> raw = TestDb.one("SELECT status, raw_body, envelope->>'protocol' AS protocol FROM raw_events WHERE client_id = ?", client);
+    assertThat(raw).containsEntry("status", "unparseable").containsEntry("protocol", "segment");
+    assertThat((byte[]) raw.get("raw_body")).isEqualTo(body);
   }
 
   private static byte[] gzip(String text) throws IOException {

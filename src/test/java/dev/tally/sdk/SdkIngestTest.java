@@ -198,6 +198,32 @@ class SdkIngestTest {
   }
 
   @Test
+  void aHeaderKeyAndADifferentBodyKeyAreRefusedAndNothingIsStored() {
+    String client = newClientId("twokeys");
+    String headerKey = Keys.ingestKey(client);
+    String otherKey = Keys.ingestKey(newClientId("twokeys-other"));
+    String segment = "{\"writeKey\":\"%s\",\"batch\":[{\"type\":\"track\",\"event\":\"m\",\"messageId\":\"" + client + "\"}]}";
+    String posthog = "{\"api_key\":\"%s\",\"batch\":[{\"event\":\"m\",\"uuid\":\"" + client + "\"}]}";
+    for (String bodyKey : List.of(otherKey, "tally_not_a_key")) {
+      given().header("Authorization", basic(headerKey)).contentType("application/json").body(segment.formatted(bodyKey))
+          .post("/v1/batch")
+          .then().statusCode(401).header("WWW-Authenticate", "Basic realm=\"tally\"").body("detail", containsString("different"));
+      given().header("Authorization", "Bearer " + headerKey).contentType("application/json").body(posthog.formatted(bodyKey))
+          .post("/batch/")
+          .then().statusCode(401).body("detail", containsString("different"));
+      given().header("Authorization", "Bearer " + headerKey).contentType("application/json")
+          .body("{\"type\":\"track\",\"event\":\"m\",\"properties\":{\"token\":\"" + bodyKey + "\"}}").post("/capture/")
+          .then().statusCode(401);
+    }
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ? OR payload::text LIKE ?", client, "%" + client + "%"))
+        .isZero();
+    // The same key in both places (Segment's SDK sends it twice) is one key.
+    given().header("Authorization", basic(headerKey)).contentType("application/json").body(segment.formatted(headerKey))
+        .post("/v1/batch").then().statusCode(200).body("success", equalTo(true));
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ?", client)).isEqualTo(1);
+  }
+
+  @Test
   void aBodyThatIsNotJsonIsKeptRawAnd400() {
     String client = newClientId("garbage");
     String key = Keys.ingestKey(client);

@@ -92,11 +92,35 @@ class UnpackerTest {
   @CsvSource(delimiter = '|', value = {
       "{\"api_key\":\"a\",\"batch\":[{\"event\":\"e\",\"properties\":{\"token\":\"b\"}}]}",
       "[{\"api_key\":\"a\",\"event\":\"e\"},{\"api_key\":\"b\",\"event\":\"e\"}]",
+      // Kept byte-exact (a duplicate key): both values are read, not only the one a parsed tree keeps.
+      "{\"batch\":[{\"api_key\":\"a\",\"api_key\":\"b\",\"event\":\"e\"}]}",
+      "[{\"event\":\"x\\u0000\",\"properties\":{\"token\":\"a\"}},{\"event\":\"e\",\"properties\":{\"token\":\"b\"}}]",
   })
   void differentKeysInOneBodyAreRefused(String body) {
     assertThat(Unpacker.unpack(Protocol.POSTHOG, "/batch/",
         PARSER.parseEnvelope(body.getBytes(StandardCharsets.UTF_8), "application/json", Protocol.BATCH_MEMBER)))
         .isInstanceOf(Unpacker.MixedKeys.class);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiterString = "|", quoteCharacter = '`', textBlock = """
+      POSTHOG | {"api_key":"k1","a":"\\u0000"}                 | {"api_key":"[redacted]","a":"\\u0000"}                 | k1
+      POSTHOG | {"api_key":"k1","api_key":"k2"}                 | {"api_key":"[redacted]","api_key":"[redacted]"}         | k1 k2
+      POSTHOG | {"é":"€😀","api_key" : "k1" ,"b":1}              | {"é":"€😀","api_key" : "[redacted]" ,"b":1}              | k1
+      POSTHOG | [{"properties":{"token":"k3"}}]                 | [{"properties":{"token":"[redacted]"}}]                 | k3
+      POSTHOG | {"batch":[{"token":"k4"}],"api_key":"k4","x     | {"batch":[{"token":"[redacted]"}],"api_key":"[redacted]","x | k4
+      POSTHOG | {"api_key":"tally_abcdef                        | {"api_key":"[redacted]                                  |
+      SEGMENT | {"writeKey":"tally_secret_1","c":"tally_secret_1 and more"} | {"writeKey":"[redacted]","c":"[redacted] and more"} | tally_secret_1
+      SEGMENT | {"writeKey":"k5","api_key":"not a segment key"} | {"writeKey":"[redacted]","api_key":"not a segment key"} | k5
+      POSTHOG | {"event":"token","properties":{"x":"api_key"}}  | {"event":"token","properties":{"x":"api_key"}}          |
+      POSTHOG | {"nested":{"api_key":"k6"}}                     | {"nested":{"api_key":"k6"}}                             |
+      POSTHOG | not json "api_key":"k7"                         | not json "api_key":"k7"                                 |
+      """)
+  void keysInBytesKeptAsReceivedAreRedactedInPlace(Protocol protocol, String body, String stored, String keys) {
+    KeyRedactor.Redacted redacted = KeyRedactor.redact(protocol, body.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(new String(redacted.bytes(), StandardCharsets.UTF_8)).isEqualTo(stored);
+    assertThat(redacted.keys()).containsExactlyElementsOf(keys == null ? List.of() : List.of(keys.split(" ")));
   }
 
   @ParameterizedTest(name = "{0}")
