@@ -43,6 +43,7 @@ public class EventResource {
   @Inject TallyConfig config;
   @Inject CurrentCaller caller;
   @Inject InFlightBodies inFlight;
+  @Inject SentContentType sentContentType;
 
   @POST
   @Consumes(MediaType.WILDCARD)
@@ -84,10 +85,12 @@ public class EventResource {
       return Uni.createFrom().item(inFlight.busy());
     }
     Caller sender = caller.get();
+    // The header as the client sent it, also when ContentTypeFilter had to stand in for one no parser understands.
+    String sentType = sentContentType.or(contentType);
     Uni<IngestOutcome> pipeline = decoded instanceof BodyDecoder.Decoded d
-        ? ingest.ingest(d.bytes(), contentType, sender.keyId(), sender.boundClientId())
+        ? ingest.ingest(d.bytes(), sentType, sender.keyId(), sender.boundClientId())
         // Not decodable (broken gzip, an unknown coding): kept raw exactly as received.
-        : ingest.unparseable(body, contentType, ((BodyDecoder.Undecodable) decoded).message(), null, sender.keyId(),
+        : ingest.unparseable(body, sentType, ((BodyDecoder.Undecodable) decoded).message(), null, sender.keyId(),
             sender.boundClientId()).map(IngestOutcome.Single::new);
     return Deadline.within(pipeline, config.ingest().requestDeadline()).map(EventResource::toResponse);
   }

@@ -27,7 +27,7 @@ final class Examples {
        "message": "eventId \\"txn-1\\" of client client_A is already stored with different content (rawId 41); the stored event is unchanged"}""";
 
   static final String UNPARSEABLE = """
-      {"status": "unparseable", "rawId": 45, "message": "the body is not valid JSON: Unexpected end-of-input (line 1, column 12)"}""";
+      {"status": "unparseable", "rawId": 45, "message": "the body is not valid JSON: the body ends before an object is closed: a '}' is missing (line 1, column 27)"}""";
 
   static final String BATCH_RESPONSE = """
       {"accepted": 1, "duplicates": 0, "rejected": 1, "conflicts": 0, "results": [

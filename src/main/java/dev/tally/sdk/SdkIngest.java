@@ -7,6 +7,7 @@ import dev.tally.ingest.Incoming;
 import dev.tally.ingest.IngestService;
 import dev.tally.ingest.ParsedBody;
 import dev.tally.platform.BodyLimitFilter;
+import dev.tally.platform.InFlightBodies;
 import dev.tally.platform.Problem;
 import dev.tally.platform.TallyConfig;
 import dev.tally.security.ApiKeyService;
@@ -40,6 +41,7 @@ public class SdkIngest {
   @Inject Authenticator authenticator;
   @Inject ApiKeyService keys;
   @Inject MeterRegistry metrics;
+  @Inject InFlightBodies inFlight;
 
   /** Messages received per protocol, authenticated, before normalization: which SDKs send how much. */
   private final Map<Protocol, Counter> messages = new EnumMap<>(Protocol.class);
@@ -58,6 +60,10 @@ public class SdkIngest {
     BodyDecoder.Result decoded = BodyDecoder.decode(call.body(), encoding(call), config.ingest().maxBodyBytes());
     if (decoded instanceof BodyDecoder.TooLarge tooLarge) {
       return Uni.createFrom().item(BodyLimitFilter.tooLarge(tooLarge.receivedBytes(), tooLarge.limit()));
+    }
+    // A decoded body counts in the in-flight budget with its own size, as the body as received does.
+    if (decoded instanceof BodyDecoder.Decoded d && d.bytes() != call.body() && !inFlight.tryReserveUntilRequestEnds(d.bytes().length)) {
+      return Uni.createFrom().item(inFlight.busy());
     }
     // What a row keeps of a body without events: the decoded JSON text, or the bytes as received when they do not decode.
     byte[] stored;

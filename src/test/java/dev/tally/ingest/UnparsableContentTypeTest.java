@@ -15,7 +15,6 @@ import io.restassured.config.EncoderConfig;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,11 +40,6 @@ class UnparsableContentTypeTest {
     assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(1);
   }
 
-  /**
-   * Needs EventResource to file the raw row under {@code SentContentType.or(contentType)} instead of the header it
-   * reads, which after ContentTypeFilter is the stand-in application/octet-stream (the SDK routes do so already).
-   */
-  @Disabled("until EventResource reads SentContentType (issue 12 item 9; EventResource is being rewritten)")
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"json", "application/json, text/plain", "garbage"})
   void eventsWithAnUnparsableContentTypeAreStoredWithTheHeaderAsSent(String contentType) {
