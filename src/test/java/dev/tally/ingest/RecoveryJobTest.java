@@ -111,7 +111,7 @@ class RecoveryJobTest {
     // The scheduled run (at startup, then every tally.recovery.interval) may hold some of these rows at that moment:
     // claims skip locked rows, so its rows are settled by it, a moment later.
     long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (TestDb.count("SELECT count(*) FROM raw_events WHERE id = ANY(?) AND status = 'pending'", good.toArray(new Long[0])) > 0
+    while (TestDb.count("SELECT count(*) FROM raw_events WHERE id = ANY(?) AND status = 'pending'", (Object) good.toArray(new Long[0])) > 0
         && System.nanoTime() < deadline) {
       sleep(100);
       recovery.recover(Duration.ofMinutes(5), 500, 10).await().atMost(TIMEOUT);
