@@ -3,6 +3,9 @@ package dev.tally.platform;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.platform.DatasourceConfigSourceFactory.Decision;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -67,5 +70,20 @@ class DatasourceDecisionTest {
     DatasourceUrls reactiveOnly = DatasourceUrls.read(Map.of(DatasourceUrls.REACTIVE_PROPERTY, REACTIVE)::get);
     assertThat(reactiveOnly.missingVariables()).isEqualTo(Arrays.asList("QUARKUS_DATASOURCE_JDBC_URL"));
     assertThat(reactiveOnly.missingMessage()).startsWith("No PostgreSQL configured: set QUARKUS_DATASOURCE_JDBC_URL (");
+  }
+
+  @Test
+  void aDevProfileUrlInTheConfigurationFilesIsAConfiguredDatasource() {
+    // As application.properties would hold them; were they not seen, the factory would start an embedded server.
+    SmallRyeConfig config = new SmallRyeConfigBuilder()
+        .withProfile("dev")
+        .withSources(new PropertiesConfigSource(Map.of(
+            "%dev." + DatasourceUrls.REACTIVE_PROPERTY, REACTIVE,
+            "%dev." + DatasourceUrls.JDBC_PROPERTY, JDBC), "application.properties", 250))
+        .withSources(new DatasourceConfigSourceFactory())
+        .build();
+    assertThat(config.getValue(DatasourceUrls.REACTIVE_PROPERTY, String.class)).isEqualTo(REACTIVE);
+    assertThat(config.getValue(DatasourceUrls.JDBC_PROPERTY, String.class)).isEqualTo(JDBC);
+    assertThat(System.getProperty(DatasourceUrls.JDBC_PROPERTY)).isNull();
   }
 }

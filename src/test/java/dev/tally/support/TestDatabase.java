@@ -63,15 +63,22 @@ public final class TestDatabase implements QuarkusTestResourceLifecycleManager {
         .orElseGet(() -> "jdbc:postgresql://127.0.0.1:" + port() + "/" + DATABASE);
   }
 
-  /** The environment a separately started Tally process needs to use the same database. */
+  /**
+   * The environment a separately started Tally process needs to use the same database. Spelled out even when
+   * the test JVM got the URLs as system properties (@QuarkusIntegrationTest sets its resources' properties so):
+   * a child process inherits the environment, not those.
+   */
   public static Map<String, String> environment() {
-    if (DatasourceUrls.fromSystem().jdbc().isPresent()) {
-      return Map.of();
+    DatasourceUrls outside = DatasourceUrls.fromSystem();
+    Map<String, String> environment = new HashMap<>();
+    environment.put(DatasourceUrls.JDBC_VARIABLE, jdbcUrl());
+    if (outside.jdbc().isEmpty()) {
+      environment.put(DatasourceUrls.REACTIVE_VARIABLE, "postgresql://127.0.0.1:" + port() + "/" + DATABASE);
+      environment.put("QUARKUS_DATASOURCE_USERNAME", USER);
+    } else {
+      outside.reactive().ifPresent(url -> environment.put(DatasourceUrls.REACTIVE_VARIABLE, url));
     }
-    return Map.of(
-        DatasourceUrls.REACTIVE_VARIABLE, "postgresql://127.0.0.1:" + port() + "/" + DATABASE,
-        DatasourceUrls.JDBC_VARIABLE, jdbcUrl(),
-        "QUARKUS_DATASOURCE_USERNAME", USER);
+    return environment;
   }
 
   /**
