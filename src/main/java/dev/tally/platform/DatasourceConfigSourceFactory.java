@@ -53,9 +53,6 @@ public final class DatasourceConfigSourceFactory implements ConfigSourceFactory 
         // The branch native-image folds away (EMBEDDED_AVAILABLE is false there): see the constant.
         if (EMBEDDED_AVAILABLE) {
           Map<String, String> embedded = EmbeddedDevDatabase.start(Path.of(DEV_DATA_DIRECTORY));
-          // Dev mode builds its configuration again on every reload, in the same JVM: the system properties make
-          // the running server "configured" from then on instead of starting a second one over the same directory.
-          embedded.forEach(System::setProperty);
           return List.of(new PropertiesConfigSource(embedded, "embedded dev PostgreSQL", ORDINAL));
         }
         return List.of();
