@@ -45,6 +45,8 @@ public class ApiKeyRepository {
 
   private static final String REVOKE = "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING " + COLUMNS;
 
+  private static final String ANY_ADMIN = "SELECT EXISTS (SELECT 1 FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL) AS any";
+
   private static final String NOTIFY = "SELECT pg_notify('" + CHANNEL + "', $1)";
 
   @Inject Pool pool;
@@ -89,6 +91,13 @@ public class ApiKeyRepository {
                 ? Uni.createFrom().item(Optional.<ApiKey>empty())
                 : notify(connection, id).replaceWith(Optional.of(from(rows.iterator().next())))))
         .onFailure().transform(DatabaseFailures::classify);
+  }
+
+  /** Whether anyone can administer this deployment: an admin key that is not revoked. */
+  public Uni<Boolean> anyActiveAdminKey() {
+    return pool.preparedQuery(ANY_ADMIN).execute()
+        .onFailure().transform(DatabaseFailures::classify)
+        .map(rows -> rows.iterator().next().getBoolean("any"));
   }
 
   private static Uni<Void> notify(SqlConnection connection, String id) {

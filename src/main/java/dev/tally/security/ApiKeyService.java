@@ -30,6 +30,12 @@ public class ApiKeyService {
   private static final int MAX_DESCRIPTION_LENGTH = 500;
   private static final int MAX_CLIENTS = 1000;
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+  private static final String NO_ADMIN_KEY = "Nobody can administer this deployment: no admin key is configured "
+      + "(tally.security.bootstrap-admin-key) and the database holds no admin key that is not revoked, so no API key "
+      + "can be created, listed or revoked. To create one, set TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY to a long random "
+      + "secret (e.g. the output of: openssl rand -hex 32) and restart; with it as \"Authorization: Bearer <secret>\", "
+      + "create keys with POST /keys (your own admin key: {\"role\":\"admin\"}), then revoke the bootstrap key with "
+      + "DELETE /keys/bootstrap and remove the variable.";
 
   @Inject ApiKeyRepository repository;
   @Inject TallyConfig config;
@@ -48,6 +54,7 @@ public class ApiKeyService {
     }
     Optional<String> bootstrap = security.bootstrapAdminKey().filter(key -> !key.isBlank());
     if (bootstrap.isEmpty()) {
+      checkAdminAccess();
       return;
     }
     try {
@@ -57,6 +64,22 @@ public class ApiKeyService {
     } catch (RuntimeException e) {
       LOG.errorf("Cannot install the bootstrap admin key (%s); requests with it are refused until it is installed by a restart",
           e.getMessage());
+    }
+  }
+
+  /**
+   * Without a bootstrap key, a deployment whose database holds no admin key cannot be administered at all (no key
+   * can be created, listed or revoked) — and nothing else would tell the operator so until a first request is
+   * refused. Startup may block briefly; a database that cannot answer leaves only a warning.
+   */
+  private void checkAdminAccess() {
+    try {
+      if (!repository.anyActiveAdminKey().await().atMost(STARTUP_TIMEOUT)) {
+        LOG.error(NO_ADMIN_KEY);
+      }
+    } catch (RuntimeException e) {
+      LOG.warnf("Cannot check for an admin key (%s); without tally.security.bootstrap-admin-key and without one "
+          + "stored, nobody can administer this deployment", e.getMessage());
     }
   }
 

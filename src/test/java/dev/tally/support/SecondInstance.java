@@ -43,6 +43,7 @@ public final class SecondInstance implements AutoCloseable {
     ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString())
         .redirectErrorStream(true)
         .redirectOutput(log.toFile());
+    builder.environment().putAll(TestDatabase.environment());
     builder.environment().putAll(environment);
     builder.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
     // Its own management port (health): the first instance already holds the default one.

@@ -12,15 +12,15 @@ import java.util.Map;
 
 /**
  * Plain JDBC access to the database the application under test uses, so that tests assert on stored
- * state. Works for @QuarkusTest and for @QuarkusIntegrationTest (which cannot inject beans): it reads the
- * same environment variables as the application, with the same zero-setup defaults.
+ * state. Works for @QuarkusTest and for @QuarkusIntegrationTest (which cannot inject beans): the database is
+ * {@link TestDatabase}'s, the configured one or the tests' embedded PostgreSQL.
  */
 public final class TestDb {
 
   private TestDb() {}
 
   public static Connection connect() throws SQLException {
-    String url = env("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://localhost:5432/postgres");
+    String url = TestDatabase.jdbcUrl();
     String user = env("QUARKUS_DATASOURCE_USERNAME", "postgres");
     String password = env("QUARKUS_DATASOURCE_PASSWORD", "");
     return DriverManager.getConnection(url, user, password);
