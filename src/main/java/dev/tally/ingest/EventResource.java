@@ -6,7 +6,6 @@ import dev.tally.platform.BadRequestException;
 import dev.tally.platform.BodyLimitFilter;
 import dev.tally.platform.InFlightBodies;
 import dev.tally.platform.TallyConfig;
-import dev.tally.security.ApiKeyResource;
 import dev.tally.security.Caller;
 import dev.tally.security.CurrentCaller;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -28,11 +27,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** POST /events (one event, a JSON array or NDJSON) and GET /events/{fingerprint}. */
-@SecurityRequirement(name = ApiKeyResource.BEARER)
-@SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/events")
 // Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
 @RegisterForReflection(fields = false)
