@@ -1,5 +1,6 @@
 package dev.tally.aggregate;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 import java.util.List;
 
@@ -7,4 +8,5 @@ import java.util.List;
  * The body of GET /aggregates. Every event committed before {@code asOf} is counted. {@code truncated} says
  * that more rows matched than {@code limit}: narrow the filters or raise the limit.
  */
+@RegisterForReflection
 public record AggregatePage(Instant asOf, String granularity, List<AggregateRow> rows, boolean truncated) {}

@@ -1,7 +1,6 @@
 package dev.tally.aggregate;
 
 import dev.tally.platform.TallyConfig;
-import dev.tally.security.ApiKeyResource;
 import dev.tally.security.CurrentCaller;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
@@ -21,11 +20,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** GET /aggregates (hourly, daily or total, with conditional requests) and POST /aggregates/refresh. */
-@SecurityRequirement(name = ApiKeyResource.BEARER)
-@SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/aggregates")
 // Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
 @RegisterForReflection(fields = false)

@@ -1,25 +1,18 @@
 package dev.tally.ingest;
 
-import dev.tally.inspect.EventQueries;
-import dev.tally.inspect.EventView;
-import dev.tally.platform.BadRequestException;
 import dev.tally.platform.BodyLimitFilter;
 import dev.tally.platform.InFlightBodies;
 import dev.tally.platform.TallyConfig;
-import dev.tally.security.ApiKeyResource;
 import dev.tally.security.Caller;
 import dev.tally.security.CurrentCaller;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
-import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -28,18 +21,14 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
-/** POST /events (one event, a JSON array or NDJSON) and GET /events/{fingerprint}. */
-@SecurityRequirement(name = ApiKeyResource.BEARER)
-@SecurityRequirement(name = ApiKeyResource.HEADER)
+/** POST /events: one event, a JSON array or NDJSON (GET /events/{fingerprint} is inspect.EventLookupResource). */
 @Path("/events")
 // Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
 @RegisterForReflection(fields = false)
 public class EventResource {
 
   @Inject IngestService ingest;
-  @Inject EventQueries queries;
   @Inject TallyConfig config;
   @Inject CurrentCaller caller;
   @Inject InFlightBodies inFlight;
@@ -93,20 +82,6 @@ public class EventResource {
         : ingest.unparseable(body, sentType, ((BodyDecoder.Undecodable) decoded).message(), null, sender.keyId(),
             sender.boundClientId()).map(IngestOutcome.Single::new);
     return Deadline.within(pipeline, config.ingest().requestDeadline()).map(EventResource::toResponse);
-  }
-
-  @GET
-  @Path("/{fingerprint}")
-  @Produces(MediaType.APPLICATION_JSON)
-  @Operation(summary = "Look up a canonical event by fingerprint",
-      description = "Returns the canonical event, the raw rows that resolved to it and the mapping version used.")
-  @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "event", value = Examples.EVENT_VIEW)))
-  @APIResponse(responseCode = "404", description = "No such event for this client")
-  public Uni<EventView> find(@PathParam("fingerprint") String fingerprint, @QueryParam("clientId") String clientId) {
-    if (clientId == null || clientId.isBlank()) {
-      throw new BadRequestException("clientId", "clientId is required: fingerprints are unique per client");
-    }
-    return queries.findEvent(clientId, fingerprint, caller.get().readScope());
   }
 
   private static Response toResponse(IngestOutcome outcome) {

@@ -3,12 +3,17 @@ package dev.tally.ingest;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.tally.normalize.CanonicalEvent;
 import dev.tally.normalize.FieldError;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.util.List;
 
 /**
  * What happened to one event, in the shapes of the contract: accepted, duplicate, rejected, conflict or
  * unparseable. {@code index} is set only inside a batch.
+ *
+ * <p>It registers the normalize values it carries for reflection too (the native build would write them as
+ * {@code {}}): normalize stays free of Quarkus, so the feature that serializes them names them.
  */
+@RegisterForReflection(targets = {EventResult.class, CanonicalEvent.class, FieldError.class})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EventResult(
     Integer index,

@@ -35,10 +35,5 @@ final class Examples {
          "event": {"clientId": "client_A", "metric": "value", "amount": 12.5, "timestamp": "2024-01-01T00:00:00Z"}},
         {"index": 1, "status": "rejected", "rawId": 47, "errors": [{"field": "amount", "code": "invalid_amount", "message": "…"}]}]}""";
 
-  static final String EVENT_VIEW = """
-      {"clientId": "client_A", "fingerprint": "3f0c…",
-       "event": {"clientId": "client_A", "metric": "value", "amount": 1200, "timestamp": "2024-01-01T00:00:00Z", "eventId": "txn-1"},
-       "mappingVersion": 0, "rawId": 41, "rawIds": [41, 42], "createdAt": "2024-01-01T00:00:01.123456Z"}""";
-
   private Examples() {}
 }

@@ -26,7 +26,7 @@ public class RecoveryJob {
 
   private static final Logger LOG = Logger.getLogger(RecoveryJob.class);
 
-  private static final String CLAIM = "SELECT " + Reprocessor.STORED_COLUMNS
+  private static final String CLAIM = "SELECT " + StoredRawRows.COLUMNS
       + " FROM raw_events"
       + " WHERE status = 'pending' AND received_at < now() - make_interval(secs => $1)"
       + " AND (settle_failed_at IS NULL OR settle_failed_at < now() - make_interval(secs => $3))"
@@ -72,6 +72,6 @@ public class RecoveryJob {
     double graceSeconds = grace.toMillis() / 1000.0;
     double retrySeconds = config.recovery().failedRowRetryInterval().toMillis() / 1000.0;
     return connection.preparedQuery(CLAIM).execute(Tuple.of(graceSeconds, chunkSize, retrySeconds))
-        .flatMap(rows -> reprocessor.reprocess(connection, Reprocessor.stored(rows), JOB));
+        .flatMap(rows -> reprocessor.reprocess(connection, StoredRawRows.from(rows), JOB));
   }
 }

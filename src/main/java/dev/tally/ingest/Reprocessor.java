@@ -4,13 +4,9 @@ import dev.tally.normalize.FieldError;
 import dev.tally.normalize.Normalization;
 import dev.tally.normalize.Normalizer;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.buffer.Buffer;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,9 +18,6 @@ import java.util.List;
  */
 @ApplicationScoped
 public class Reprocessor {
-
-  /** The columns {@link #stored} reads; select them from raw_events to reprocess rows. */
-  public static final String STORED_COLUMNS = "id, received_at, status, fingerprint, payload::text AS payload, raw_body, client_id";
 
   @Inject BodyParser parser;
   @Inject MappedNormalizer normalizer;
@@ -81,18 +74,5 @@ public class Reprocessor {
   /** A counted row may only settle again as the event it already stands for. */
   private static boolean sameEvent(StoredRaw row, Normalization normalization) {
     return normalization instanceof Normalization.Accepted accepted && accepted.fingerprint().equals(row.fingerprint());
-  }
-
-  /** Raw rows as selected with {@link #STORED_COLUMNS}: jsonb payloads as their JSON text, the rest as the exact bytes received. */
-  public static List<StoredRaw> stored(RowSet<Row> rows) {
-    List<StoredRaw> stored = new ArrayList<>(rows.size());
-    for (Row row : rows) {
-      String payload = row.getString("payload");
-      Buffer body = row.getBuffer("raw_body");
-      byte[] content = payload != null ? payload.getBytes(StandardCharsets.UTF_8) : body.getBytes();
-      stored.add(new StoredRaw(row.getLong("id"), row.getOffsetDateTime("received_at").toInstant(), row.getString("status"),
-          row.getString("fingerprint"), content, row.getString("client_id")));
-    }
-    return stored;
   }
 }

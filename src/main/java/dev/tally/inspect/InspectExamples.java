@@ -18,5 +18,10 @@ final class InspectExamples {
          "processedAt": "2024-01-01T00:00:01.2Z"}],
        "next": "45"}""";
 
+  static final String EVENT_VIEW = """
+      {"clientId": "client_A", "fingerprint": "3f0c…",
+       "event": {"clientId": "client_A", "metric": "value", "amount": 1200, "timestamp": "2024-01-01T00:00:00Z", "eventId": "txn-1"},
+       "mappingVersion": 0, "rawId": 41, "rawIds": [41, 42], "createdAt": "2024-01-01T00:00:01.123456Z"}""";
+
   private InspectExamples() {}
 }

@@ -3,7 +3,6 @@ package dev.tally.inspect;
 import dev.tally.platform.BadRequestException;
 import dev.tally.platform.QueryParameters;
 import dev.tally.platform.TallyConfig;
-import dev.tally.security.ApiKeyResource;
 import dev.tally.security.CurrentCaller;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
@@ -18,11 +17,8 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** GET /raw-events: raw records with status and rejection reasons, newest first, keyset-paginated. */
-@SecurityRequirement(name = ApiKeyResource.BEARER)
-@SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/raw-events")
 // Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
 @RegisterForReflection(fields = false)

@@ -2,6 +2,7 @@ package dev.tally.inspect;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonRawValue;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 
 /**
@@ -14,6 +15,7 @@ import java.time.Instant;
  * {@code settleAttempts}: how many such attempts failed, {@code settleFailedAt}: when the last one did. All three are
  * absent for a row that never failed; the error and its time are cleared when the row settles.
  */
+@RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RawEventView(
     long id,

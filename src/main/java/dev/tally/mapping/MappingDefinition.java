@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonPointer;
 import dev.tally.normalize.Mapping;
 import dev.tally.normalize.MetricFormat;
 import dev.tally.normalize.TimestampFormat;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,6 +16,7 @@ import java.util.TreeMap;
  * A client's mapping as written by an operator, already validated ({@link MappingValidator}). Stored as jsonb
  * in this canonical form (fields sorted, absent parts omitted) so that identical definitions compare equal.
  */
+@RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MappingDefinition(SortedMap<String, String> fields, String timestampFormat, String timezone, Integer amountScale,
     String metricFormat) {

@@ -2,7 +2,6 @@ package dev.tally.mapping;
 
 import dev.tally.normalize.Quote;
 import dev.tally.platform.NotFoundException;
-import dev.tally.security.ApiKeyResource;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.ws.rs.GET;
@@ -14,11 +13,8 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** Mapping presets for analytics SDK wire formats: static, the same on every replica, readable with any key. */
-@SecurityRequirement(name = ApiKeyResource.BEARER)
-@SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/mapping-presets")
 @Produces(MediaType.APPLICATION_JSON)
 // Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.

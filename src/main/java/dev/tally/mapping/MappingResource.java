@@ -3,7 +3,6 @@ package dev.tally.mapping;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.normalize.Normalizer;
 import dev.tally.platform.BadRequestException;
-import dev.tally.security.ApiKeyResource;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -20,11 +19,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** Per-client mappings: immutable, numbered versions. */
-@SecurityRequirement(name = ApiKeyResource.BEARER)
-@SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/clients/{clientId}/mapping")
 @Produces(MediaType.APPLICATION_JSON)
 // Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.

@@ -1,6 +1,6 @@
 package dev.tally.replay;
 
-import dev.tally.ingest.Reprocessor;
+import dev.tally.ingest.StoredRawRows;
 import dev.tally.platform.ConflictException;
 import dev.tally.platform.DatabaseFailures;
 import io.smallrye.mutiny.Uni;
@@ -39,7 +39,7 @@ public class ReplayRepository {
 
   private static final String FIND = "SELECT * FROM replays WHERE id = $1";
 
-  private static final String CLAIM_CHUNK = "SELECT " + Reprocessor.STORED_COLUMNS + " FROM raw_events WHERE " + SCOPE
+  private static final String CLAIM_CHUNK = "SELECT " + StoredRawRows.COLUMNS + " FROM raw_events WHERE " + SCOPE
       + " AND id > $5 AND id <= $6 ORDER BY id LIMIT $7 FOR UPDATE SKIP LOCKED";
 
   private static final String PROGRESS = """

@@ -2,6 +2,7 @@ package dev.tally.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.platform.JsonFields;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.util.List;
 import java.util.Set;
 
@@ -9,6 +10,7 @@ import java.util.Set;
  * What to replay: a client's stored raw events with the given statuses (default {@code ["rejected"]}), received
  * in [from, to) when given (ISO-8601 instants).
  */
+@RegisterForReflection
 public record ReplayRequest(String clientId, List<String> statuses, String from, String to) {
 
   private static final Set<String> FIELDS = Set.of("clientId", "statuses", "from", "to");

@@ -2,7 +2,6 @@ package dev.tally.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.platform.BadRequestException;
-import dev.tally.security.ApiKeyResource;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -21,11 +20,8 @@ import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** Replays of stored raw events through the client's current mapping. */
-@SecurityRequirement(name = ApiKeyResource.BEARER)
-@SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/replays")
 @Produces(MediaType.APPLICATION_JSON)
 // Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.

@@ -4,7 +4,7 @@ import dev.tally.ingest.EventResult;
 import dev.tally.ingest.IsolatedReprocessor;
 import dev.tally.ingest.Reprocessed;
 import dev.tally.ingest.ReprocessedChunk;
-import dev.tally.ingest.Reprocessor;
+import dev.tally.ingest.StoredRawRows;
 import dev.tally.platform.DatabaseFailures;
 import dev.tally.platform.TallyConfig;
 import io.quarkus.scheduler.Scheduled;
@@ -65,7 +65,7 @@ public class ReplayRunner {
 
   private Uni<Void> run(Replay replay, long after) {
     return reprocessor.withTransaction(connection -> replays.claimChunk(connection, replay, after, config.replay().chunkSize())
-            .flatMap(rows -> reprocessor.reprocess(connection, Reprocessor.stored(rows), JOB))
+            .flatMap(rows -> reprocessor.reprocess(connection, StoredRawRows.from(rows), JOB))
             .flatMap(chunk -> {
               if (chunk.size() == 0) {
                 return Uni.createFrom().item((ChunkProgress) null);

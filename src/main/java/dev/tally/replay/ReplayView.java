@@ -1,6 +1,7 @@
 package dev.tally.replay;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 import java.util.List;
 
@@ -11,6 +12,7 @@ import java.util.List;
  * status and shows the error on GET /raw-events as {@code settleError}). {@code processed} is their sum: a replay
  * that succeeded processed its whole {@code total}.
  */
+@RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ReplayView(
     long id,

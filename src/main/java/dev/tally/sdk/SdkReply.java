@@ -3,6 +3,7 @@ package dev.tally.sdk;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.tally.ingest.BatchResult;
 import dev.tally.ingest.EventResult;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.util.List;
 
 /**
@@ -10,6 +11,7 @@ import java.util.List;
  * RudderStack, {@code "status": 1} for PostHog; they stop retrying on any 2xx), followed by Tally's own batch
  * result, one entry per message.
  */
+@RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SdkReply(Boolean success, Integer status, int accepted, int duplicates, int rejected, int conflicts,
     List<EventResult> results) {

@@ -2,7 +2,6 @@ package dev.tally.sdk;
 
 import dev.tally.ingest.SentContentType;
 import dev.tally.platform.AnyQueryParameters;
-import dev.tally.security.ApiKeyResource;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -19,7 +18,6 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -29,7 +27,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  * (see the segment and rudderstack presets), the others are kept raw and refused.
  */
 @Tag(name = "SDK: Segment and RudderStack")
-@SecurityRequirement(name = ApiKeyResource.BEARER)
 @Path("/v1")
 @Consumes(MediaType.WILDCARD)
 @Produces(MediaType.APPLICATION_JSON)

@@ -1,6 +1,7 @@
 package dev.tally.security;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 import java.util.List;
 
@@ -8,6 +9,7 @@ import java.util.List;
  * A stored API key as GET /keys shows it: never the secret. {@code clientIds} null means every client (read)
  * or not applicable (admin); {@code requestsPerSecond} and {@code burst} null mean the configured defaults.
  */
+@RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ApiKey(String id, String role, List<String> clientIds, String description, Integer requestsPerSecond,
     Integer burst, Instant createdAt, Instant revokedAt) {

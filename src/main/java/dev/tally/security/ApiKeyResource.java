@@ -15,34 +15,18 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeIn;
-import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 
 /** API keys (admin only): create (the secret is shown once), list (never a secret), revoke. */
-@SecurityScheme(securitySchemeName = ApiKeyResource.BEARER, type = SecuritySchemeType.HTTP, scheme = "bearer",
-    description = "An API key: Authorization: Bearer <key>. Roles: ingest (POST /events for its client), read (its "
-        + "clients' aggregates, events and raw events), admin (everything). Missing or revoked: 401; outside the role: "
-        + "403; over the key's rate limit: 429 with Retry-After. Nothing is stored for refused requests.")
-@SecurityScheme(securitySchemeName = ApiKeyResource.HEADER, type = SecuritySchemeType.APIKEY, in = SecuritySchemeIn.HEADER,
-    apiKeyName = "X-Api-Key", description = "The same API key in the X-Api-Key header.")
-@SecurityRequirement(name = ApiKeyResource.BEARER)
-@SecurityRequirement(name = ApiKeyResource.HEADER)
 @Path("/keys")
 @Produces(MediaType.APPLICATION_JSON)
 // Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
 @RegisterForReflection(fields = false)
 public class ApiKeyResource {
-
-  /** The OpenAPI security schemes every resource requires (either one). */
-  public static final String BEARER = "bearer";
-  public static final String HEADER = "apiKeyHeader";
 
   @Inject ApiKeyService keys;
 

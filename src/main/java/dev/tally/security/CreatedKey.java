@@ -1,10 +1,12 @@
 package dev.tally.security;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 import java.util.List;
 
 /** POST /keys: the new key with its secret, the only time the secret is ever shown. */
+@RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CreatedKey(String id, String key, String role, List<String> clientIds, String description,
     Integer requestsPerSecond, Integer burst, Instant createdAt) {

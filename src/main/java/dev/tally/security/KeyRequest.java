@@ -2,6 +2,7 @@ package dev.tally.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.platform.JsonFields;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.util.List;
 import java.util.Set;
 
@@ -9,6 +10,7 @@ import java.util.Set;
  * POST /keys. {@code role}: ingest (exactly one clientId), read (clientIds, or allClients true) or admin (no
  * clients). The rate limit fields override tally.security.rate-limit.* for this key.
  */
+@RegisterForReflection
 public record KeyRequest(String role, List<String> clientIds, Boolean allClients, String description,
     Integer requestsPerSecond, Integer burst) {
 

@@ -4,6 +4,7 @@ import static dev.tally.support.Events.event;
 import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.tally.support.AdminKey;
@@ -262,13 +263,8 @@ class AggregatesTest {
       start.countDown();
       // Both callers must be queued on the lock before it is released: PostgreSQL then hands it to the first of
       // them, and the scheduled refresh (every second in tests, a try-lock) cannot take the change marker first.
-      long deadline = System.nanoTime() + TIMEOUT.toNanos();
-      while (TestDb.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") < callers) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("the refresh calls never waited for the lock");
-        }
-        Thread.sleep(20);
-      }
+      await("the refresh calls waiting for the lock").atMost(TIMEOUT).pollInterval(Duration.ofMillis(20))
+          .until(() -> TestDb.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") >= callers);
       lock.close();
       for (Future<JsonPath> call : calls) {
         results.add(call.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
@@ -327,13 +323,10 @@ class AggregatesTest {
   void scheduledRefreshHappensOnItsOwn() throws Exception {
     String client = newClientId("scheduled");
     post(event(client, "m", "42", "2024-09-01T12:00:00Z"));
-    Instant deadline = Instant.now().plusSeconds(30);
-    List<Object> rows = List.of();
-    while (rows.isEmpty() && Instant.now().isBefore(deadline)) {
-      Thread.sleep(200);
-      rows = aggregates(params("clientId", client)).getList("rows");
-    }
-    assertThat(rows).as("the scheduled refresh picked the event up without being asked").hasSize(1);
+    List<Object> rows = await("the scheduled refresh picking the event up without being asked")
+        .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .until(() -> aggregates(params("clientId", client)).getList("rows"), found -> !found.isEmpty());
+    assertThat(rows).hasSize(1);
     assertThat(TestDb.count("SELECT count(*) FROM hourly_aggregates WHERE client_id = ?", client)).isEqualTo(1);
   }
 

@@ -1,5 +1,7 @@
 package dev.tally.chaos;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,6 +27,7 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The chaos run: K unreliable clients against one Tally on a private PostgreSQL while a fault injector kills Tally
@@ -242,10 +245,7 @@ public final class ChaosRun {
           }
         }
       }
-      long recoveredBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (fault.firstOkNanos == 0 && System.nanoTime() < recoveredBy) {
-        Thread.sleep(100);
-      }
+      awaitFirstOk(fault, Duration.ofSeconds(60));
       Thread.sleep(faultGap.toMillis());
     }
     long rest = endNanos - System.nanoTime();
@@ -262,18 +262,28 @@ public final class ChaosRun {
     return ready;
   }
 
-  private static long awaitNoPending(Connection db, Duration timeout) throws SQLException, InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      long pending;
-      try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM raw_events WHERE status = 'pending'")) {
-        rs.next();
-        pending = rs.getLong(1);
-      }
-      if (pending == 0 || System.nanoTime() > deadline) {
-        return pending;
-      }
-      Thread.sleep(500);
+  /** Waits for a 2xx after the fault's recovery; one that never comes is the verdict's to report, not a crash here. */
+  private static void awaitFirstOk(FaultTimeline.Fault fault, Duration timeout) {
+    try {
+      await().atMost(timeout).until(() -> fault.firstOkNanos != 0);
+    } catch (ConditionTimeoutException noTwoHundred) {
+      // judged by "faults with a 2xx after recovery"
+    }
+  }
+
+  /** The pending rows left once none are left or the timeout passes; the verdict judges the number. */
+  private static long awaitNoPending(Connection db, Duration timeout) throws SQLException {
+    try {
+      return await().atMost(timeout).pollInterval(Duration.ofMillis(500)).until(() -> pending(db), pending -> pending == 0);
+    } catch (ConditionTimeoutException stillPending) {
+      return pending(db);
+    }
+  }
+
+  private static long pending(Connection db) throws SQLException {
+    try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM raw_events WHERE status = 'pending'")) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.tally.chaos;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** Tally from the packaged jar, started, killed with SIGKILL or stopped with SIGTERM, and started again. */
 final class TallyProcess implements AutoCloseable {
@@ -47,18 +50,13 @@ final class TallyProcess implements AutoCloseable {
   }
 
   /** Waits until /q/health/ready (on the management port) answers 200; false when the deadline passes or the process dies. */
-  boolean awaitReady(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!alive()) {
-        return false;
-      }
-      if (readiness() == 200) {
-        return true;
-      }
-      Thread.sleep(100);
+  boolean awaitReady(Duration timeout) {
+    try {
+      await().atMost(timeout).until(() -> !alive() || readiness() == 200);
+      return alive();
+    } catch (ConditionTimeoutException notReady) {
+      return false;
     }
-    return false;
   }
 
   /** The status of GET /q/health/ready, or -1 when nothing answers. */

@@ -4,6 +4,7 @@ import static dev.tally.support.Events.event;
 import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tally.support.AdminKey;
 import dev.tally.support.TestDb;
@@ -85,11 +86,8 @@ class PipelineFaultsTest {
       out.flush();
     } // closed without reading the answer
 
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ? AND status = 'accepted'", client) == 0) {
-      assertThat(System.nanoTime()).as("event of the vanished client stored").isLessThan(deadline);
-      Thread.sleep(100);
-    }
+    await("the event of the vanished client stored").atMost(TIMEOUT)
+        .until(() -> TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ? AND status = 'accepted'", client) > 0);
     assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(1);
     Response retry = given().contentType(ContentType.JSON).body(body).post("/events");
     assertThat(retry.jsonPath().getString("status")).isEqualTo("duplicate");
@@ -121,11 +119,8 @@ class PipelineFaultsTest {
     assertThat(TestDb.one("SELECT status FROM raw_events WHERE id = ?", rawId)).containsEntry("status", "accepted");
   }
 
-  static void awaitBackendWaitingOnEventsInsert() throws InterruptedException {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (TestDb.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO events%'") == 0) {
-      assertThat(System.nanoTime()).as("a request waiting on the events insert").isLessThan(deadline);
-      Thread.sleep(20);
-    }
+  static void awaitBackendWaitingOnEventsInsert() {
+    await("a request waiting on the events insert").atMost(TIMEOUT).pollInterval(Duration.ofMillis(20))
+        .until(() -> TestDb.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO events%'") > 0);
   }
 }

@@ -4,6 +4,7 @@ import static dev.tally.support.Events.eventWithId;
 import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tally.support.AdminKey;
 import dev.tally.support.TestDb;
@@ -104,12 +105,9 @@ class PoolSaturationTest {
   }
 
   /** Waits until no backend works on this test's rows any more (the ones that waited on the lock committed). */
-  private static void awaitNoActiveSettle(String client) throws InterruptedException {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (TestDb.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle'"
-        + " AND pid <> pg_backend_pid() AND (query LIKE 'INSERT INTO events%' OR query LIKE 'SELECT id FROM raw_events%')") > 0) {
-      assertThat(System.nanoTime()).as("settle transactions of %s finished", client).isLessThan(deadline);
-      Thread.sleep(50);
-    }
+  private static void awaitNoActiveSettle(String client) {
+    await("settle transactions of " + client + " finishing").atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
+        .until(() -> TestDb.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle'"
+            + " AND pid <> pg_backend_pid() AND (query LIKE 'INSERT INTO events%' OR query LIKE 'SELECT id FROM raw_events%')") == 0);
   }
 }

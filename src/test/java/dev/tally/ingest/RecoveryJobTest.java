@@ -3,6 +3,7 @@ package dev.tally.ingest;
 import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
@@ -110,12 +111,13 @@ class RecoveryJobTest {
     recovery.recover(Duration.ofMinutes(5), 500, 10).await().atMost(TIMEOUT);
     // The scheduled run (at startup, then every tally.recovery.interval) may hold some of these rows at that moment:
     // claims skip locked rows, so its rows are settled by it, a moment later.
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (TestDb.count("SELECT count(*) FROM raw_events WHERE id = ANY(?) AND status = 'pending'", (Object) good.toArray(new Long[0])) > 0
-        && System.nanoTime() < deadline) {
-      sleep(100);
+    await("the good rows settled").atMost(TIMEOUT).until(() -> {
+      if (TestDb.count("SELECT count(*) FROM raw_events WHERE id = ANY(?) AND status = 'pending'", (Object) good.toArray(new Long[0])) == 0) {
+        return true;
+      }
       recovery.recover(Duration.ofMinutes(5), 500, 10).await().atMost(TIMEOUT);
-    }
+      return false;
+    });
 
     for (long id : good) {
       assertThat(TestDb.one("SELECT status FROM raw_events WHERE id = ?", id)).as("raw row %d", id).containsEntry("status", "accepted");
@@ -178,14 +180,5 @@ class RecoveryJobTest {
         "INSERT INTO raw_events (received_at, client_id, payload, status) VALUES (now() - ?::interval, ?, ?::jsonb, 'pending') RETURNING id",
         age, clientId, json);
     return ((Number) row.get("id")).longValue();
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

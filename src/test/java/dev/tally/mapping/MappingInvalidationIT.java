@@ -3,6 +3,7 @@ package dev.tally.mapping;
 import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tally.support.AdminKey;
 import dev.tally.support.SecondInstance;
@@ -10,8 +11,8 @@ import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 import io.restassured.http.ContentType;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -34,16 +35,10 @@ class MappingInvalidationIT {
       given().contentType(ContentType.JSON).body("{\"fields\":{\"amount\":\"/price\"}}").put("/clients/" + client + "/mapping")
           .then().statusCode(201);
 
-      Instant deadline = Instant.now().plusSeconds(10);
-      int status;
-      int attempt = 0;
-      do {
-        Thread.sleep(100);
-        status = given().port(other.port()).contentType(ContentType.JSON).body(legacy(client, "b" + attempt++)).post("/events")
-            .then().extract().statusCode();
-      } while (status != 201 && Instant.now().isBefore(deadline));
-
-      assertThat(status).as("the other instance accepts with the new mapping").isEqualTo(201);
+      AtomicInteger attempt = new AtomicInteger();
+      await("the other instance accepting with the new mapping").atMost(Duration.ofSeconds(10))
+          .until(() -> given().port(other.port()).contentType(ContentType.JSON).body(legacy(client, "b" + attempt.getAndIncrement()))
+              .post("/events").then().extract().statusCode() == 201);
       assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ? AND mapping_version = 1", client)).isEqualTo(1);
     }
   }

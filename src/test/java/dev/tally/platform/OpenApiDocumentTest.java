@@ -15,7 +15,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** /q/openapi is a document clients generate code from: every templated path segment must be a declared parameter. */
+/**
+ * /q/openapi is a document clients generate code from: every templated path segment must be a declared parameter, and
+ * every operation requires an API key in one of the two schemes (declared once, in platform.OpenApiDefinition).
+ */
 @QuarkusTest
 class OpenApiDocumentTest {
 
@@ -44,5 +47,30 @@ class OpenApiDocumentTest {
     }));
     assertThat(paths).containsKeys("/v1/{route}", "/{route}", "/events");
     assertThat(undeclared).isEmpty();
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void everyOperationRequiresAnApiKeyInEitherScheme() {
+    JsonPath document = given().port(ManagementPort.of(management)).queryParam("format", "json").get("/q/openapi")
+        .then().statusCode(200).extract().jsonPath();
+    assertThat(document.getMap("components.securitySchemes")).containsOnlyKeys("bearer", "apiKeyHeader");
+    assertThat(document.getString("components.securitySchemes.bearer.scheme")).isEqualTo("bearer");
+    assertThat(document.getString("components.securitySchemes.apiKeyHeader.name")).isEqualTo("X-Api-Key");
+    List<Map<String, List<String>>> global = document.getList("security");
+    Map<String, Map<String, Object>> paths = document.getMap("paths");
+    List<String> unguarded = new ArrayList<>();
+    paths.forEach((path, operations) -> operations.forEach((method, operation) -> {
+      List<Map<String, List<String>>> own = (List<Map<String, List<String>>>) ((Map<String, Object>) operation).get("security");
+      List<Map<String, List<String>>> effective = own != null ? own : global;
+      // Each alternative must name one of the schemes; an empty alternative ({}) would make the key optional.
+      boolean guarded = effective != null && !effective.isEmpty() && effective.stream().allMatch(alternative ->
+          !alternative.isEmpty() && alternative.keySet().stream().allMatch(s -> s.equals("bearer") || s.equals("apiKeyHeader")));
+      if (!guarded) {
+        unguarded.add(method.toUpperCase() + " " + path + ": " + effective);
+      }
+    }));
+    assertThat(paths).isNotEmpty();
+    assertThat(unguarded).isEmpty();
   }
 }

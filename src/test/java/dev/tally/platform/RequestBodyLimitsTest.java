@@ -4,6 +4,7 @@ import static dev.tally.support.Events.event;
 import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tally.support.AdminKey;
 import dev.tally.support.ManagementPort;
@@ -21,6 +22,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -135,11 +137,7 @@ class RequestBodyLimitsTest {
       }
     }
     // Closed connections give their reservation back: a normal request goes through again.
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (inFlight() > 0) {
-      assertThat(System.nanoTime()).as("the budget is released when requests end").isLessThan(deadline);
-      Thread.sleep(100);
-    }
+    await("the budget released when the requests end").atMost(Duration.ofSeconds(10)).until(() -> inFlight() == 0);
     given().contentType(ContentType.JSON).body(event(client, "m", "1", "2024-01-01T00:00:00Z")).post("/events")
         .then().statusCode(201);
     assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ?", client)).isEqualTo(1);
@@ -162,7 +160,7 @@ class RequestBodyLimitsTest {
         held.add(socket);
         chunk(socket.getOutputStream(), "d".repeat(15_000).getBytes(StandardCharsets.US_ASCII));
       }
-      Thread.sleep(200);
+      await("the three bodies holding their bytes").atMost(Duration.ofSeconds(10)).until(() -> inFlight() >= 45_000);
       given().contentType(ContentType.JSON).header("Content-Encoding", "gzip").body(gzipped.toByteArray()).post("/events")
           .then().statusCode(503).header("Retry-After", "1");
     } finally {

@@ -3,6 +3,7 @@ package dev.tally.replay;
 import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
@@ -13,7 +14,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -108,16 +108,11 @@ class LegacyClientOnboardingTest {
         .header("Location", notNullValue())
         .body("state", equalTo("running"))
         .extract().jsonPath().getLong("id");
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-    while (Instant.now().isBefore(deadline)) {
-      JsonPath progress = given().get("/replays/" + id).then().statusCode(200).extract().jsonPath();
-      if (!progress.getString("state").equals("running")) {
-        assertStoredAsShown(id, progress);
-        return progress;
-      }
-      sleep();
-    }
-    throw new AssertionError("replay " + id + " did not finish within 30 s");
+    JsonPath progress = await("replay " + id + " finishing").atMost(Duration.ofSeconds(30))
+        .until(() -> given().get("/replays/" + id).then().statusCode(200).extract().jsonPath(),
+            shown -> !shown.getString("state").equals("running"));
+    assertStoredAsShown(id, progress);
+    return progress;
   }
 
   /** The finished replay as stored: GET /replays/{id} must show the counters PostgreSQL holds, not a copy in memory. */
@@ -130,15 +125,6 @@ class LegacyClientOnboardingTest {
     }
     if (shown.getString("state").equals("succeeded")) {
       assertThat(stored.get("processed")).as("a finished replay processed its whole scope").isEqualTo(stored.get("total"));
-    }
-  }
-
-  private static void sleep() {
-    try {
-      Thread.sleep(100);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
     }
   }
 }

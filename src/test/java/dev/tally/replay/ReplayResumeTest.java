@@ -3,6 +3,7 @@ package dev.tally.replay;
 import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tally.support.AdminKey;
 import dev.tally.support.TestDb;
@@ -10,7 +11,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,12 +40,8 @@ class ReplayResumeTest {
 
     runner.resumeStale().await().atMost(Duration.ofSeconds(10));
 
-    Instant deadline = Instant.now().plusSeconds(30);
-    Map<String, Object> replay;
-    do {
-      Thread.sleep(100);
-      replay = TestDb.one("SELECT state, processed, accepted FROM replays WHERE id = ?", id);
-    } while ("running".equals(replay.get("state")) && Instant.now().isBefore(deadline));
+    Map<String, Object> replay = await("the resumed replay finishing").atMost(Duration.ofSeconds(30))
+        .until(() -> TestDb.one("SELECT state, processed, accepted FROM replays WHERE id = ?", id), row -> !"running".equals(row.get("state")));
     assertThat(replay).containsEntry("state", "succeeded").containsEntry("processed", 4L).containsEntry("accepted", 3L);
     assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(3);
     assertThat(TestDb.one("SELECT status FROM raw_events WHERE id = ?", first)).containsEntry("status", "rejected");

@@ -3,15 +3,15 @@ package dev.tally.security;
 import static dev.tally.support.Events.event;
 import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tally.support.AdminKey;
 import dev.tally.support.SecondInstance;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 import io.restassured.http.ContentType;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -34,14 +34,9 @@ class KeyRevocationIT {
 
       given().delete("/keys/" + created.getString("id")).then().statusCode(200);
 
-      Instant deadline = Instant.now().plusSeconds(10);
-      int status;
-      int attempt = 2;
-      do {
-        Thread.sleep(100);
-        status = post(other.port(), key, attempt++).then().extract().statusCode();
-      } while (status != 401 && Instant.now().isBefore(deadline));
-      assertThat(status).as("the other instance refuses the revoked key").isEqualTo(401);
+      AtomicInteger attempt = new AtomicInteger(2);
+      await("the other instance refusing the revoked key").atMost(Duration.ofSeconds(10))
+          .until(() -> post(other.port(), key, attempt.getAndIncrement()).then().extract().statusCode() == 401);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.tally.support;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.File;
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -8,9 +10,9 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Another Tally process from the packaged jar, against the same database, as a second replica would be.
@@ -58,26 +60,28 @@ public final class SecondInstance implements AutoCloseable {
     return port;
   }
 
-  private void awaitReady(Duration timeout) throws InterruptedException, IOException {
-    Instant deadline = Instant.now().plus(timeout);
-    while (Instant.now().isBefore(deadline)) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("second instance exited: " + Files.readString(log));
-      }
-      try {
-        HttpURLConnection connection = (HttpURLConnection) URI.create("http://localhost:" + managementPort + "/q/health/ready").toURL().openConnection();
-        connection.setConnectTimeout(500);
-        connection.setReadTimeout(2000);
-        if (connection.getResponseCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // keep polling until the deadline
-      }
-      Thread.sleep(200);
+  private void awaitReady(Duration timeout) throws IOException, InterruptedException {
+    try {
+      await("the second instance ready").atMost(timeout).pollInterval(Duration.ofMillis(200)).until(this::ready);
+    } catch (ConditionTimeoutException notReady) {
+      close();
+      throw new IllegalStateException("second instance not ready within " + timeout + ": " + Files.readString(log));
     }
-    close();
-    throw new IllegalStateException("second instance not ready within " + timeout + ": " + Files.readString(log));
+  }
+
+  /** Whether it answers ready; an instance that exited ends the wait at once, with its log. */
+  private boolean ready() throws IOException {
+    if (!process.isAlive()) {
+      throw new IllegalStateException("second instance exited: " + Files.readString(log));
+    }
+    try {
+      HttpURLConnection connection = (HttpURLConnection) URI.create("http://localhost:" + managementPort + "/q/health/ready").toURL().openConnection();
+      connection.setConnectTimeout(500);
+      connection.setReadTimeout(2000);
+      return connection.getResponseCode() == 200;
+    } catch (IOException notYet) {
+      return false;
+    }
   }
 
   private static int freePort() throws IOException {
