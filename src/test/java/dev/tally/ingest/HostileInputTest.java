@@ -1,5 +1,6 @@
 package dev.tally.ingest;
 
+import static dev.tally.support.JsonLiterals.quoted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.normalize.CanonicalEvent;
@@ -9,6 +10,7 @@ import dev.tally.normalize.Mapping;
 import dev.tally.normalize.Normalization;
 import dev.tally.normalize.Normalizer;
 import dev.tally.platform.PayloadTooLargeException;
+import dev.tally.support.JsonLiterals;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -185,12 +187,12 @@ class HostileInputTest {
     Arbitrary<String> field = Combinators.combine(
             Arbitraries.of("clientId", "client_id", "ClientID", "client-id", "metric", "amount", "Amount", "timestamp",
                 "time_stamp", "eventId", "event_id", "price", "extra"),
-            Arbitraries.oneOf(numbers(), strings().map(HostileInputTest::quoted), timestamps(), value(2)))
+            Arbitraries.oneOf(numbers(), strings().map(JsonLiterals::quoted), timestamps(), value(2)))
         .as((key, value) -> quoted(key) + ":" + value);
     Arbitrary<String> canonical = Combinators.combine(
             Arbitraries.strings().withChars("abcXYZ019._:-").ofMinLength(0).ofMaxLength(140),
             Arbitraries.strings().withChars("abc019._:/- ").ofMinLength(0).ofMaxLength(140),
-            Arbitraries.oneOf(numbers(), amountLiterals().map(HostileInputTest::quoted)),
+            Arbitraries.oneOf(numbers(), amountLiterals().map(JsonLiterals::quoted)),
             timestamps())
         .as((client, metric, amount, ts) -> "{\"clientId\":" + quoted(client) + ",\"metric\":" + quoted(metric)
             + ",\"amount\":" + amount + ",\"timestamp\":" + ts + "}");
@@ -212,7 +214,7 @@ class HostileInputTest {
   }
 
   private Arbitrary<String> value(int depth) {
-    Arbitrary<String> leaf = Arbitraries.oneOf(numbers(), strings().map(HostileInputTest::quoted),
+    Arbitrary<String> leaf = Arbitraries.oneOf(numbers(), strings().map(JsonLiterals::quoted),
         Arbitraries.of("true", "false", "null", "{}", "[]"));
     if (depth == 0) {
       return leaf;
@@ -236,7 +238,7 @@ class HostileInputTest {
             "1704067200000", "\"1704067200\"", "\"2024-01-01T00:00:00.1234567Z\"", "\"2024-01-01T00:00:00.000000100Z\"",
             "\"+999999999-12-31T23:59:59Z\"", "\"2024-01-01T00:00:00+25:00\"", "-1", "1e300", "\"\"", "null", "true"),
         Arbitraries.longs().between(0, 5_000_000_000_000L).map(String::valueOf),
-        strings().map(HostileInputTest::quoted));
+        strings().map(JsonLiterals::quoted));
   }
 
   /** Any characters, NUL and lone surrogates included. */
@@ -245,21 +247,5 @@ class HostileInputTest {
         Arbitraries.strings().all().ofMaxLength(40),
         Arbitraries.strings().withChars('\u0000', '\uD800', '\uDC00', '\uFFFF', 'a', '"', '\\').ofMaxLength(10),
         Arbitraries.strings().alpha().ofMinLength(1000).ofMaxLength(5000));
-  }
-
-  /** A JSON string literal; everything outside printable ASCII as a \\u escape, so lone surrogates reach the parser. */
-  private static String quoted(String text) {
-    StringBuilder out = new StringBuilder(text.length() + 2).append('"');
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == '"' || c == '\\') {
-        out.append('\\').append(c);
-      } else if (c < 0x20 || c > 0x7e) {
-        out.append(String.format("\\u%04x", (int) c));
-      } else {
-        out.append(c);
-      }
-    }
-    return out.append('"').toString();
   }
 }

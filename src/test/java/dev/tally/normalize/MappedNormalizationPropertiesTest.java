@@ -1,5 +1,6 @@
 package dev.tally.normalize;
 
+import static dev.tally.support.JsonLiterals.quoted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tally.ingest.BodyParser;
 import dev.tally.ingest.ParsedBody;
 import dev.tally.mapping.MappingValidator;
+import dev.tally.support.JsonLiterals;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -164,7 +166,7 @@ class MappedNormalizationPropertiesTest {
         Tuple.of(6, hostileNumbers()),
         Tuple.of(3, hostileNumbers().map(number -> "\"" + number + "\"")),
         Tuple.of(3, saneValues()),
-        Tuple.of(2, hostileStrings().map(MappedNormalizationPropertiesTest::quoted)),
+        Tuple.of(2, hostileStrings().map(JsonLiterals::quoted)),
         Tuple.of(1, Arbitraries.of("true", "false", "null", "[]", "{}", "{\"ts\":1e20000000}", "[1e-2147483646,{\"a\":[null]}]",
             "{\"amount\":{\"amount\":1}}")));
   }
@@ -213,21 +215,5 @@ class MappedNormalizationPropertiesTest {
     if (!value.isEmpty()) {
       node.put(name, value);
     }
-  }
-
-  /** A JSON string literal; everything outside printable ASCII as a \\u escape, so NUL and lone surrogates reach the parser. */
-  private static String quoted(String text) {
-    StringBuilder out = new StringBuilder(text.length() + 2).append('"');
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == '"' || c == '\\') {
-        out.append('\\').append(c);
-      } else if (c < 0x20 || c > 0x7e) {
-        out.append(String.format("\\u%04x", (int) c));
-      } else {
-        out.append(c);
-      }
-    }
-    return out.append('"').toString();
   }
 }
