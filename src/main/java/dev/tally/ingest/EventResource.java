@@ -70,7 +70,7 @@ public class EventResource {
     if (decoded instanceof BodyDecoder.TooLarge tooLarge) {
       return Uni.createFrom().item(BodyLimitFilter.tooLarge(tooLarge.receivedBytes(), tooLarge.limit()));
     }
-    if (decoded instanceof BodyDecoder.Decoded d && d.bytes() != body && !inFlight.tryReserveUntilRequestEnds(d.bytes().length)) {
+    if (decoded instanceof BodyDecoder.Decoded d && !inFlight.tryHoldDecoded(body, d.bytes())) {
       return Uni.createFrom().item(inFlight.busy());
     }
     Caller sender = caller.get();

@@ -53,15 +53,19 @@ public class InFlightBodies {
   }
 
   /**
-   * Reserves what the current request holds beyond its body as received — a compressed body's decoded bytes — until
-   * the request ends; false (nothing reserved) when the budget has no room, and the request should be answered
-   * {@link #busy()}. Decoding itself happens on an event loop, one body at a time per loop, so only what is kept needs
-   * reserving.
+   * Holds a decoded body against the budget until the current request ends, when decoding made new bytes of the body
+   * as received ({@code decoded != received}: gzip, deflate); false (nothing reserved) when the budget has no room, and
+   * the request should be answered {@link #busy()}. Decoding itself runs on an event loop, one body at a time per
+   * loop, so only what is kept needs reserving. Outside a request (nothing to release it) nothing is reserved.
    */
-  public boolean tryReserveUntilRequestEnds(long bytes) {
+  public boolean tryHoldDecoded(byte[] received, byte[] decoded) {
     RoutingContext routing = current.getCurrent();
-    if (routing == null || !tryReserve(bytes)) {
-      return routing == null;
+    if (decoded == received || routing == null) {
+      return true;
+    }
+    long bytes = decoded.length;
+    if (!tryReserve(bytes)) {
+      return false;
     }
     AtomicBoolean released = new AtomicBoolean();
     routing.addEndHandler(ended -> {

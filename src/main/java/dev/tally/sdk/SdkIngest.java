@@ -62,7 +62,7 @@ public class SdkIngest {
       return Uni.createFrom().item(BodyLimitFilter.tooLarge(tooLarge.receivedBytes(), tooLarge.limit()));
     }
     // A decoded body counts in the in-flight budget with its own size, as the body as received does.
-    if (decoded instanceof BodyDecoder.Decoded d && d.bytes() != call.body() && !inFlight.tryReserveUntilRequestEnds(d.bytes().length)) {
+    if (decoded instanceof BodyDecoder.Decoded d && !inFlight.tryHoldDecoded(call.body(), d.bytes())) {
       return Uni.createFrom().item(inFlight.busy());
     }
     // What a row keeps of a body without events: the decoded JSON text, or the bytes as received when they do not decode.
