@@ -2,6 +2,7 @@ package dev.tally;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -51,6 +52,17 @@ class ArchitectureTest {
         .should().dependOnClassesThat().resideInAnyPackage(
             "dev.tally.inspect..", "dev.tally.aggregate..", "dev.tally.replay..", "dev.tally.sdk..")
         .because("inspection, aggregates, replays and the SDK routes build on ingest; looking an event up is inspect's")
+        .check(TALLY);
+  }
+
+  @Test
+  void requestBodiesAreParsedByOneStreamingReader() {
+    noClasses().that().doNotHaveFullyQualifiedName("dev.tally.ingest.JsonReader")
+        .and().doNotHaveFullyQualifiedName("dev.tally.sdk.KeyRedactor")
+        .should().dependOnClassesThat().areAssignableTo(JsonFactory.class)
+        .because("ingest.JsonReader alone parses bodies faithfully (exact bytes and decimals, duplicate keys, the configured"
+            + " limits): POST /events and the SDK envelope compose it rather than a second parser; KeyRedactor only"
+            + " tokenizes bytes kept as received, to redact keys in place")
         .check(TALLY);
   }
 

@@ -11,9 +11,15 @@ public class IngestBeans {
 
   @Produces
   @Singleton
-  BodyParser bodyParser(TallyConfig config) {
+  JsonReader jsonReader(TallyConfig config) {
     TallyConfig.Ingest ingest = config.ingest();
-    return new BodyParser(ingest.maxBatchSize(), ingest.maxNestingDepth(), ingest.maxStringLength(), ingest.maxNumberLength());
+    return new JsonReader(ingest.maxBatchSize(), ingest.maxNestingDepth(), ingest.maxStringLength(), ingest.maxNumberLength());
+  }
+
+  @Produces
+  @Singleton
+  BodyParser bodyParser(JsonReader json) {
+    return new BodyParser(json);
   }
 
   @Produces

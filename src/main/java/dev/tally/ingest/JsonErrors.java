@@ -2,6 +2,7 @@ package dev.tally.ingest;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.io.IOException;
 import java.util.Locale;
@@ -14,7 +15,7 @@ import java.util.regex.Pattern;
  * feature switches, the names of its classes and token types) and are only ever matched here, never passed on.
  * Pure.
  */
-final class JsonErrors {
+public final class JsonErrors {
 
   private static final int MAX_QUOTED = 40;
   private static final Pattern LIMIT = Pattern.compile("maximum allowed \\((\\d+)");
@@ -27,18 +28,29 @@ final class JsonErrors {
   private JsonErrors() {}
 
   /** What is wrong and where: "... (line 2, column 8)". {@code fallback} locates errors that carry no location. */
-  static String describe(IOException e, JsonLocation fallback) {
+  public static String describe(IOException e, JsonLocation fallback) {
     String what = e instanceof JsonProcessingException jpe ? what(jpe) : "the body could not be read";
     JsonLocation location = e instanceof JsonProcessingException jpe && jpe.getLocation() != null ? jpe.getLocation() : fallback;
     return what + at(location);
   }
 
   /** " (line L, column C)", or nothing when there is no location to name. */
-  static String at(JsonLocation location) {
+  public static String at(JsonLocation location) {
     if (location == null || location.getLineNr() < 1) {
       return "";
     }
     return " (line " + location.getLineNr() + ", column " + Math.max(1, location.getColumnNr()) + ")";
+  }
+
+  /** The JSON type of the value a token starts, as a message names it: "string", "number", "boolean", "null". */
+  public static String kind(JsonToken token) {
+    return switch (token) {
+      case VALUE_STRING -> "string";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+      case VALUE_TRUE, VALUE_FALSE -> "boolean";
+      case VALUE_NULL -> "null";
+      default -> token.name().toLowerCase(Locale.ROOT);
+    };
   }
 
   private static String what(JsonProcessingException e) {

@@ -1,6 +1,5 @@
 package dev.tally.ingest;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tally.normalize.ParsedEvent;
 import java.util.List;
 
@@ -14,17 +13,6 @@ public sealed interface ParsedBody {
 
   record Batch(List<Element> elements) implements ParsedBody {
     public Batch {
-      elements = List.copyOf(elements);
-    }
-  }
-
-  /**
-   * An object carrying a batch of events in one member ({@code {"batch": [...], "sentAt": ...}}, the analytics
-   * SDKs' envelope): the batch's elements, each with its exact bytes, and the envelope's other members;
-   * {@code membersJsonbSafe} tells whether jsonb can hold those members faithfully.
-   */
-  record Enveloped(ObjectNode members, boolean membersJsonbSafe, List<Element> elements) implements ParsedBody {
-    public Enveloped {
       elements = List.copyOf(elements);
     }
   }

@@ -1,7 +1,6 @@
 package dev.tally.sdk;
 
 import dev.tally.ingest.BodyDecoder;
-import dev.tally.ingest.BodyParser;
 import dev.tally.ingest.Deadline;
 import dev.tally.ingest.Incoming;
 import dev.tally.ingest.IngestService;
@@ -35,7 +34,7 @@ import java.util.Map;
 public class SdkIngest {
 
   @Inject IngestService ingest;
-  @Inject BodyParser parser;
+  @Inject EnvelopeParser envelopes;
   @Inject TallyConfig config;
   @Inject CurrentCaller current;
   @Inject Authenticator authenticator;
@@ -67,13 +66,13 @@ public class SdkIngest {
     }
     // What a row keeps of a body without events: the decoded JSON text, or the bytes as received when they do not decode.
     byte[] stored;
-    ParsedBody parsed;
+    SdkBody parsed;
     if (decoded instanceof BodyDecoder.Decoded d) {
       stored = d.bytes();
-      parsed = parser.parseEnvelope(stored, call.contentType(), Protocol.BATCH_MEMBER);
+      parsed = envelopes.parse(stored, call.contentType());
     } else {
       stored = call.body();
-      parsed = new ParsedBody.Unparseable(((BodyDecoder.Undecodable) decoded).message());
+      parsed = new SdkBody.Bare(new ParsedBody.Unparseable(((BodyDecoder.Undecodable) decoded).message()));
     }
     Unpacker.Result unpacked = Unpacker.unpack(call.protocol(), call.path(), parsed);
     if (unpacked instanceof Unpacker.MixedKeys mixed) {

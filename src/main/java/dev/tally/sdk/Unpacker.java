@@ -42,14 +42,11 @@ public final class Unpacker {
   private Unpacker() {}
 
   /** @param endpoint the request path as received */
-  public static Result unpack(Protocol protocol, String endpoint, ParsedBody body) {
+  public static Result unpack(Protocol protocol, String endpoint, SdkBody body) {
     ObjectNode envelope = NODES.objectNode().put("protocol", protocol.id()).put("endpoint", endpoint);
-    if (body instanceof ParsedBody.Unparseable unparseable) {
-      return new Unreadable(unparseable.message(), json(envelope));
-    }
     Set<String> keys = new LinkedHashSet<>();
     List<ParsedBody.Element> elements;
-    if (body instanceof ParsedBody.Enveloped enveloped) {
+    if (body instanceof SdkBody.Enveloped enveloped) {
       ObjectNode members = enveloped.members().deepCopy();
       removeKeys(protocol, members, keys);
       if (enveloped.membersJsonbSafe()) {
@@ -59,10 +56,12 @@ public final class Unpacker {
             + " faithfully (NUL, unpaired surrogates, numbers out of range); they are not kept, the events are");
       }
       elements = enveloped.elements();
-    } else if (body instanceof ParsedBody.Single single) {
-      elements = List.of(single.element());
     } else {
-      elements = ((ParsedBody.Batch) body).elements();
+      ParsedBody bare = ((SdkBody.Bare) body).body();
+      if (bare instanceof ParsedBody.Unparseable unparseable) {
+        return new Unreadable(unparseable.message(), json(envelope));
+      }
+      elements = bare instanceof ParsedBody.Single single ? List.of(single.element()) : ((ParsedBody.Batch) bare).elements();
     }
     List<ParsedBody.Element> stripped = new ArrayList<>(elements.size());
     for (ParsedBody.Element element : elements) {

@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tally.ingest.BodyDecoder;
-import dev.tally.ingest.BodyParser;
 import dev.tally.ingest.Incoming;
-import dev.tally.ingest.ParsedBody;
+import dev.tally.ingest.JsonReader;
 import dev.tally.normalize.FieldError;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -24,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class UnpackerTest {
 
-  private static final BodyParser PARSER = new BodyParser(1000, 64, 1_000_000, 1000);
+  private static final EnvelopeParser PARSER = new EnvelopeParser(new JsonReader(1000, 64, 1_000_000, 1000));
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static Stream<Arguments> captured() {
@@ -45,7 +44,7 @@ class UnpackerTest {
     assertThat(new String(body, StandardCharsets.UTF_8)).isEqualTo(request.decodedBody());
 
     Unpacker.Result result = Unpacker.unpack(protocol, request.path(),
-        PARSER.parseEnvelope(body, request.header("content-type"), Protocol.BATCH_MEMBER));
+        PARSER.parse(body, request.header("content-type")));
 
     Unpacker.Unpacked unpacked = (Unpacker.Unpacked) result;
     assertThat(unpacked.incoming()).hasSize(messages);
@@ -82,7 +81,7 @@ class UnpackerTest {
   })
   void keysInSingleEventsAreFoundAndNotStored(Protocol protocol, String route, String body, String key, String stored) throws Exception {
     Unpacker.Unpacked unpacked = (Unpacker.Unpacked) Unpacker.unpack(protocol, route,
-        PARSER.parseEnvelope(body.getBytes(StandardCharsets.UTF_8), "application/json", Protocol.BATCH_MEMBER));
+        PARSER.parse(body.getBytes(StandardCharsets.UTF_8), "application/json"));
     assertThat(unpacked.key()).isEqualTo(key);
     assertThat(JSON.readTree(unpacked.incoming().get(0).element().raw())).isEqualTo(JSON.readTree(stored));
     assertThat(JSON.readTree(unpacked.incoming().get(0).element().event().json().toString())).isEqualTo(JSON.readTree(stored));
@@ -98,7 +97,7 @@ class UnpackerTest {
   })
   void differentKeysInOneBodyAreRefused(String body) {
     assertThat(Unpacker.unpack(Protocol.POSTHOG, "/batch/",
-        PARSER.parseEnvelope(body.getBytes(StandardCharsets.UTF_8), "application/json", Protocol.BATCH_MEMBER)))
+        PARSER.parse(body.getBytes(StandardCharsets.UTF_8), "application/json")))
         .isInstanceOf(Unpacker.MixedKeys.class);
   }
 
@@ -131,7 +130,7 @@ class UnpackerTest {
       "\"a string\"",
   })
   void bodiesWithoutReadableEventsAreUnreadable(String body) {
-    ParsedBody parsed = PARSER.parseEnvelope(body.getBytes(StandardCharsets.UTF_8), "application/json", Protocol.BATCH_MEMBER);
+    SdkBody parsed = PARSER.parse(body.getBytes(StandardCharsets.UTF_8), "application/json");
     assertThat(Unpacker.unpack(Protocol.SEGMENT, "/v1/batch", parsed)).isInstanceOf(Unpacker.Unreadable.class);
   }
 
