@@ -74,6 +74,27 @@ class AccessTest {
     assertThat(declared).isEqualTo(expected());
   }
 
+  @Test
+  void aMethodsOwnDeclarationWinsOverItsClassAndNoneAtAllClosesIt() throws NoSuchMethodException {
+    assertThat(Access.declaredOn(Declared.class.getDeclaredMethod("inherits")))
+        .contains(new Access(EnumSet.of(Role.READ, Role.ADMIN), true));
+    assertThat(Access.declaredOn(Declared.class.getDeclaredMethod("own"))).contains(new Access(EnumSet.of(Role.ADMIN), true));
+    assertThat(Access.declaredOn(Undeclared.class.getDeclaredMethod("forgotten"))).isEmpty();
+  }
+
+  @Allowed({Role.READ, Role.ADMIN, Role.READ})
+  @KeyMayBeInBody
+  static class Declared {
+    void inherits() {}
+
+    @Allowed(Role.ADMIN)
+    void own() {}
+  }
+
+  static class Undeclared {
+    void forgotten() {}
+  }
+
   @ParameterizedTest(name = "{0} on a route for [{1}] -> {2}")
   @CsvSource(delimiter = '|', textBlock = """
       INGEST   | ingest admin      | allowed
