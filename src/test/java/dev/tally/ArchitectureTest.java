@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Arrows point down: features ({@code ingest}, {@code mapping}, {@code aggregate}, {@code replay}, {@code inspect},
  * {@code sdk}) depend on {@code platform}, {@code security} and {@code normalize}, never the reverse — so a new
- * feature brings its own types (its DTOs register themselves for reflection; the OpenAPI security declared once in
- * platform covers its resources) without editing a central list below it.
+ * feature brings its own types (its DTOs register themselves for reflection; its resources declare who may call them
+ * with {@code security.Allowed}; the OpenAPI security declared once in platform covers them) without editing a central
+ * list below it.
  *
  * <p>{@code normalize} counts as shared core here, not as a feature: it is the pure function every feature builds
  * on and depends on nothing of Tally itself ({@code NormalizeArchitectureTest}), so leaning on it can form no cycle.

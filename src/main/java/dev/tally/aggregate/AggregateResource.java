@@ -1,7 +1,9 @@
 package dev.tally.aggregate;
 
 import dev.tally.platform.TallyConfig;
+import dev.tally.security.Allowed;
 import dev.tally.security.CurrentCaller;
+import dev.tally.security.Role;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -23,7 +25,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** GET /aggregates (hourly, daily or total, with conditional requests) and POST /aggregates/refresh. */
 @Path("/aggregates")
-// Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
+// Its methods are read reflectively by platform.QueryParameterFilter and security.AuthFilter, in the native executable too.
 @RegisterForReflection(fields = false)
 public class AggregateResource {
 
@@ -36,6 +38,7 @@ public class AggregateResource {
   @Inject CurrentCaller caller;
 
   @GET
+  @Allowed({Role.READ, Role.ADMIN})
   @Produces(MediaType.APPLICATION_JSON)
   @Operation(summary = "Read aggregates",
       description = "Count, sum, min, max and avg per client, metric and bucket, from the hourly view (refreshed every "
@@ -74,6 +77,7 @@ public class AggregateResource {
 
   @POST
   @Path("/refresh")
+  @Allowed(Role.ADMIN)
   @Produces(MediaType.APPLICATION_JSON)
   @Operation(summary = "Refresh the aggregates now",
       description = "Waits for a refresh running on any replica (at most tally.aggregates.refresh-wait-timeout), then "

@@ -1,6 +1,5 @@
 package dev.tally.ingest;
 
-import dev.tally.security.Access;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
@@ -14,9 +13,11 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * Keeps a Content-Type the server cannot parse as a media type ({@code json}, {@code text},
  * {@code application/json, text/plain}) from refusing an ingest request with 415 before the resource runs: the
  * contract accepts a missing or wrong Content-Type when the body parses as JSON, every body is kept, and an SDK
- * drops its whole batch on any 4xx. On POST /events and the SDK routes such a header is replaced with
- * {@code application/octet-stream}, which RESTEasy can route and read; the text as sent is kept in
- * {@link SentContentType} for the raw row's content_type.
+ * drops its whole batch on any 4xx. Such a header is replaced with {@code application/octet-stream}, which RESTEasy
+ * can route and read; the text as sent is kept in {@link SentContentType} for the raw row's content_type. This runs
+ * before matching, which is what would refuse the header, so it cannot tell the ingest routes (POST /events, the SDK
+ * routes: any Content-Type) from the others: on every request, where a route that reads JSON then answers 415, as it
+ * does to any other type it does not take.
  */
 public class ContentTypeFilter {
 
@@ -25,11 +26,10 @@ public class ContentTypeFilter {
 
   private static final String STAND_IN = MediaType.APPLICATION_OCTET_STREAM;
 
-  @ServerRequestFilter(preMatching = true, priority = Priorities.AUTHENTICATION - 100)
+  // nonBlocking, as pre-matching filters run anyway: Quarkus REST wants every nonBlocking filter (AuthFilter,
+  // BodyLimitFilter) to come before any filter without it, pre-matching ones included.
+  @ServerRequestFilter(preMatching = true, priority = Priorities.AUTHENTICATION - 100, nonBlocking = true)
   public void standIn(ContainerRequestContext request) {
-    if (!"POST".equals(request.getMethod()) || !isIngest(request.getUriInfo().getPath())) {
-      return;
-    }
     List<String> sent = request.getHeaders().get(HttpHeaders.CONTENT_TYPE);
     if (sent == null || sent.isEmpty()) {
       return;
@@ -40,11 +40,6 @@ public class ContentTypeFilter {
     }
     sentContentType.get().set(text);
     request.getHeaders().putSingle(HttpHeaders.CONTENT_TYPE, STAND_IN);
-  }
-
-  private static boolean isIngest(String path) {
-    String route = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-    return route.equals("/events") || Access.mayCarryKeyInBody("POST", path);
   }
 
   private static boolean parses(String text) {

@@ -3,8 +3,10 @@ package dev.tally.ingest;
 import dev.tally.platform.BodyLimitFilter;
 import dev.tally.platform.InFlightBodies;
 import dev.tally.platform.TallyConfig;
+import dev.tally.security.Allowed;
 import dev.tally.security.Caller;
 import dev.tally.security.CurrentCaller;
+import dev.tally.security.Role;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -24,8 +26,9 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** POST /events: one event, a JSON array or NDJSON (GET /events/{fingerprint} is inspect.EventLookupResource). */
 @Path("/events")
-// Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
+// Its methods are read reflectively by platform.QueryParameterFilter and security.AuthFilter, in the native executable too.
 @RegisterForReflection(fields = false)
+@Allowed({Role.INGEST, Role.ADMIN})
 public class EventResource {
 
   @Inject IngestService ingest;

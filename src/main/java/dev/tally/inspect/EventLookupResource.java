@@ -1,7 +1,9 @@
 package dev.tally.inspect;
 
 import dev.tally.platform.BadRequestException;
+import dev.tally.security.Allowed;
 import dev.tally.security.CurrentCaller;
+import dev.tally.security.Role;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -24,8 +26,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/events/{fingerprint}")
 // The tag ingest.EventResource gets by its name: /events stays one group in the OpenAPI document.
 @Tag(name = "Event Resource")
-// Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
+// Its methods are read reflectively by platform.QueryParameterFilter and security.AuthFilter, in the native executable too.
 @RegisterForReflection(fields = false)
+@Allowed({Role.READ, Role.ADMIN})
 public class EventLookupResource {
 
   @Inject EventQueries queries;

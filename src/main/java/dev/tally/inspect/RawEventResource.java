@@ -3,7 +3,9 @@ package dev.tally.inspect;
 import dev.tally.platform.BadRequestException;
 import dev.tally.platform.QueryParameters;
 import dev.tally.platform.TallyConfig;
+import dev.tally.security.Allowed;
 import dev.tally.security.CurrentCaller;
+import dev.tally.security.Role;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -20,8 +22,9 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** GET /raw-events: raw records with status and rejection reasons, newest first, keyset-paginated. */
 @Path("/raw-events")
-// Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
+// Its methods are read reflectively by platform.QueryParameterFilter and security.AuthFilter, in the native executable too.
 @RegisterForReflection(fields = false)
+@Allowed({Role.READ, Role.ADMIN})
 public class RawEventResource {
 
   static final Set<String> STATUSES = Set.of("pending", "accepted", "duplicate", "rejected", "conflict", "unparseable");

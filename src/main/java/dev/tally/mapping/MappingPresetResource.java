@@ -2,6 +2,8 @@ package dev.tally.mapping;
 
 import dev.tally.normalize.Quote;
 import dev.tally.platform.NotFoundException;
+import dev.tally.security.Allowed;
+import dev.tally.security.Role;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.ws.rs.GET;
@@ -17,8 +19,12 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 /** Mapping presets for analytics SDK wire formats: static, the same on every replica, readable with any key. */
 @Path("/mapping-presets")
 @Produces(MediaType.APPLICATION_JSON)
-// Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
+// Its methods are read reflectively by platform.QueryParameterFilter and security.AuthFilter, in the native executable too.
 @RegisterForReflection(fields = false)
+// Every role: static documentation of Tally itself, the same for every client and replica — no client's data, nothing
+// secret, nothing that changes state. Whoever wires an SDK to Tally, often holding only an ingest key, needs to know
+// which fields a preset reads.
+@Allowed({Role.INGEST, Role.READ, Role.ADMIN})
 public class MappingPresetResource {
 
   @GET

@@ -3,6 +3,8 @@ package dev.tally.mapping;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.normalize.Normalizer;
 import dev.tally.platform.BadRequestException;
+import dev.tally.security.Allowed;
+import dev.tally.security.Role;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -23,8 +25,9 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 /** Per-client mappings: immutable, numbered versions. */
 @Path("/clients/{clientId}/mapping")
 @Produces(MediaType.APPLICATION_JSON)
-// Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
+// Its methods are read reflectively by platform.QueryParameterFilter and security.AuthFilter, in the native executable too.
 @RegisterForReflection(fields = false)
+@Allowed(Role.ADMIN)
 public class MappingResource {
 
   @Inject MappingService mappings;

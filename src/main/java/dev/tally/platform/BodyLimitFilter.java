@@ -12,8 +12,8 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Reads every request body itself, after authentication and before anything else sees it, so that three limits
- * hold whatever the headers say:
+ * Reads every request body itself, once the request has matched a resource method and passed the key check, before
+ * anything else sees it, so that three limits hold whatever the headers say:
  *
  * <ul>
  *   <li>size: {@code tally.ingest.max-body-bytes}. A declared Content-Length over it is refused before a byte is read;
@@ -28,7 +28,9 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  */
 public class BodyLimitFilter {
 
-  // After AuthFilter (a refused key stores and reads nothing), before any filter that would look at the body.
+  // After security.AuthFilter (AUTHENTICATION): a refused request stores and reads nothing. Before any filter that
+  // would look at the body. Post-matching request filters run before Quarkus REST reads a body (its InputHandler
+  // comes after them in each resource method's handler chain) and skips reading one a filter has set.
   static final int PRIORITY = Priorities.AUTHENTICATION + 100;
 
   // Filters and mappers are created at static init, before runtime configuration exists: look beans up lazily.
@@ -36,7 +38,8 @@ public class BodyLimitFilter {
   @Inject Instance<InFlightBodies> inFlight;
   @Inject Instance<MeterRegistry> metrics;
 
-  @ServerRequestFilter(preMatching = true, priority = PRIORITY)
+  // nonBlocking: on the event loop even for a blocking endpoint, as the body is read there.
+  @ServerRequestFilter(priority = PRIORITY, nonBlocking = true)
   public Uni<Response> readBody(ContainerRequestContext request, RoutingContext routing) {
     if (request.getMethod().equals("GET") || request.getMethod().equals("HEAD")) {
       return Uni.createFrom().nullItem();

@@ -2,6 +2,8 @@ package dev.tally.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tally.platform.BadRequestException;
+import dev.tally.security.Allowed;
+import dev.tally.security.Role;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -24,8 +26,9 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 /** Replays of stored raw events through the client's current mapping. */
 @Path("/replays")
 @Produces(MediaType.APPLICATION_JSON)
-// Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
+// Its methods are read reflectively by platform.QueryParameterFilter and security.AuthFilter, in the native executable too.
 @RegisterForReflection(fields = false)
+@Allowed(Role.ADMIN)
 public class ReplayResource {
 
   @Inject ReplayService replays;

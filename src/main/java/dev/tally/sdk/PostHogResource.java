@@ -2,6 +2,10 @@ package dev.tally.sdk;
 
 import dev.tally.ingest.SentContentType;
 import dev.tally.platform.AnyQueryParameters;
+import dev.tally.security.Allowed;
+import dev.tally.security.KeyMayBeInBody;
+import dev.tally.security.Role;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -31,6 +35,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Consumes(MediaType.WILDCARD)
 @Produces(MediaType.APPLICATION_JSON)
 @AnyQueryParameters
+// Only a key bound to one client: SDK messages carry no clientId of their own.
+@Allowed(Role.INGEST)
+@KeyMayBeInBody
+// Its methods' access rules are read reflectively by security.AuthFilter, in the native executable too.
+@RegisterForReflection(fields = false)
 public class PostHogResource {
 
   @Inject SdkIngest sdk;

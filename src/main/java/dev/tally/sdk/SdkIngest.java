@@ -101,7 +101,7 @@ public class SdkIngest {
   }
 
   /**
-   * The caller: the one AuthFilter found in the headers, else the key found in the body. SDK events have no
+   * The caller: the one AuthFilter found in the headers, else the key found in the body (the resources are @KeyMayBeInBody). SDK events have no
    * clientId of their own, so only a key bound to one client (an ingest key) may send them. {@code unreadable}
    * says why the body could not be read (null when it could): then no key could be found in it either.
    */
@@ -116,7 +116,7 @@ public class SdkIngest {
       outcome = Uni.createFrom().item(new Authenticator.Outcome(null, Authenticator.unauthorized(
           "an API key is required: " + howToSendKey(call.protocol()) + why + "; nothing was stored", challenge(call))));
     } else {
-      outcome = authenticator.authenticate(bodyKey, "POST", call.path(), List.of(), challenge(call));
+      outcome = authenticator.authenticateFromBody(bodyKey, challenge(call));
     }
     return outcome.map(o -> {
       if (o.refusal() != null || o.caller().boundClientId() != null) {

@@ -24,8 +24,9 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 /** API keys (admin only): create (the secret is shown once), list (never a secret), revoke. */
 @Path("/keys")
 @Produces(MediaType.APPLICATION_JSON)
-// Its methods are read reflectively by platform.QueryParameterFilter, in the native executable too.
+// Its methods are read reflectively by platform.QueryParameterFilter and security.AuthFilter, in the native executable too.
 @RegisterForReflection(fields = false)
+@Allowed(Role.ADMIN)
 public class ApiKeyResource {
 
   @Inject ApiKeyService keys;

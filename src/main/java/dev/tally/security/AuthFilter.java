@@ -1,27 +1,37 @@
 package dev.tally.security;
 
+import dev.tally.platform.Problem;
 import dev.tally.platform.TallyConfig;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Authenticates, authorizes and rate-limits every request before anything else happens to it: before the
- * body limit check and before a byte of the body is read, so a refused request stores nothing. The
- * management port (health, metrics, OpenAPI) is a separate server this filter never sees.
+ * Authenticates, authorizes and rate-limits every request once it has matched a resource method, by the rule that
+ * method declares ({@link Allowed}, {@link KeyMayBeInBody}; a method without one is refused to everyone), before any
+ * other filter and before a byte of the body is read ({@code platform.BodyLimitFilter} runs after it), so a refused
+ * request stores nothing. A path that matches no resource method never gets here: it is a 404 (405 for another
+ * method), with or without a key. The management port (health, metrics, OpenAPI) is a separate server this filter
+ * never sees.
  *
  * <p>A key is taken from {@code Authorization: Bearer}, {@code X-Api-Key} or {@code Authorization: Basic} (the
- * key as user name, which is how the Segment and RudderStack SDKs send their write key). The SDK routes alone
- * may come without one in the headers: PostHog's SDK (and Segment's browser library) put the key in the body,
- * so those requests are authenticated by the SDK endpoint once it has read the body, before anything is stored.
+ * key as user name, which is how the Segment and RudderStack SDKs send their write key). Only routes marked
+ * {@link KeyMayBeInBody} may come without one in the headers: PostHog's SDK (and Segment's browser library) put the
+ * key in the body, so those requests are authenticated by their endpoint once it has read the body, before anything
+ * is stored.
  */
 public class AuthFilter {
 
@@ -34,18 +44,27 @@ public class AuthFilter {
   @Inject Instance<Authenticator> authenticator;
   @Inject Instance<CurrentCaller> current;
 
-  @ServerRequestFilter(preMatching = true, priority = Priorities.AUTHENTICATION)
-  public Uni<Response> authenticate(ContainerRequestContext request) {
+  /** Each resource method's rule, read from its annotations once. */
+  private final Map<Method, Optional<Access>> declared = new ConcurrentHashMap<>();
+
+  // nonBlocking: on the event loop even for a blocking endpoint, ahead of the body (BodyLimitFilter is nonBlocking too).
+  @ServerRequestFilter(priority = Priorities.AUTHENTICATION, nonBlocking = true)
+  public Uni<Response> authenticate(ContainerRequestContext request, ResourceInfo resource) {
+    Method method = resource.getResourceMethod();
+    Optional<Access> access = method == null ? Optional.empty() : declared.computeIfAbsent(method, Access::declaredOn);
+    if (access.isEmpty()) {
+      return Uni.createFrom().item(Problem.of(Response.Status.FORBIDDEN,
+          "this route declares no access rule (@Allowed), so no key may use it; nothing was stored").toResponse());
+    }
     if (!config.get().security().enabled()) {
       current.get().set(Caller.UNRESTRICTED);
       return Uni.createFrom().nullItem();
     }
-    String method = request.getMethod();
-    String path = request.getUriInfo().getPath();
+    current.get().route(access.get());
     String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
     String secret = presented(authorization, request);
     if (secret == null) {
-      if (Access.mayCarryKeyInBody(method, path)) {
+      if (access.get().keyMayBeInBody()) {
         return Uni.createFrom().nullItem();
       }
       return Uni.createFrom().item(Authenticator.unauthorized(
@@ -54,7 +73,7 @@ public class AuthFilter {
     List<String> clientIds = request.getUriInfo().getQueryParameters().getOrDefault("clientId", List.of());
     // A client that sent Basic credentials (an SDK's write key) is answered in its own scheme.
     String challenge = isBasic(authorization) ? Authenticator.BASIC_CHALLENGE : Authenticator.BEARER_CHALLENGE;
-    return authenticator.get().authenticate(secret, method, path, clientIds, challenge).map(Authenticator.Outcome::refusal);
+    return authenticator.get().authenticate(secret, access.get(), clientIds, challenge).map(Authenticator.Outcome::refusal);
   }
 
   /** The key from Authorization (Bearer, or Basic's user name), else X-Api-Key; null when none carries one. */

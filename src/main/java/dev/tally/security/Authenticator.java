@@ -10,8 +10,9 @@ import java.util.List;
 
 /**
  * Turns a presented secret into a caller, or into the refusal to answer: unknown or revoked key (401), a route
- * the key's role may not use (403), over its rate limit (429). {@link AuthFilter} calls it with the key from the
- * request's headers; the SDK endpoints also with a key found in the body (PostHog's api_key, Segment's writeKey).
+ * the key's role may not use (403, by the route's {@link Access}), over its rate limit (429). {@link AuthFilter} calls
+ * it with the key from the request's headers; the endpoints of {@link KeyMayBeInBody} routes with a key found in the
+ * body (PostHog's api_key, Segment's writeKey).
  */
 @ApplicationScoped
 public class Authenticator {
@@ -33,17 +34,31 @@ public class Authenticator {
   }
 
   /**
-   * Authenticates {@code secret} for {@code method} and {@code path} and, when it passes, makes it the current
-   * request's caller. {@code challenge} is the WWW-Authenticate value a 401 carries.
+   * Authenticates a key found in the body of a {@link KeyMayBeInBody} request against the rule of the route it
+   * matched and, when it passes, makes it the current request's caller. {@code challenge} is the WWW-Authenticate
+   * value a 401 carries.
    */
-  public Uni<Outcome> authenticate(String secret, String method, String path, List<String> clientIds, String challenge) {
+  public Uni<Outcome> authenticateFromBody(String secret, String challenge) {
+    Access access = current.access();
+    if (access == null || !access.keyMayBeInBody()) {
+      // Only AuthFilter lets a request without a key through, and only to a route that declares this.
+      throw new IllegalStateException("a key from the body is only read on a route marked @KeyMayBeInBody");
+    }
+    return authenticate(secret, access, List.of(), challenge);
+  }
+
+  /**
+   * Authenticates {@code secret} for a route with rule {@code access} and, when it passes, makes it the current
+   * request's caller. {@code clientIds}: every clientId query parameter.
+   */
+  Uni<Outcome> authenticate(String secret, Access access, List<String> clientIds, String challenge) {
     return keys.find(secret).map(found -> {
       if (found.isEmpty() || found.get().revoked()) {
         return Outcome.refused(unauthorized("the API key is unknown or revoked; nothing was stored", challenge));
       }
       ApiKey key = found.get();
       Caller caller = key.caller();
-      String denied = Access.deny(caller, method, path, clientIds);
+      String denied = access.deny(caller, clientIds);
       if (denied != null) {
         return Outcome.refused(Problem.of(Response.Status.FORBIDDEN, denied + " (key " + key.id() + "); nothing was stored").toResponse());
       }

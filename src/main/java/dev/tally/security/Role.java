@@ -3,13 +3,17 @@ package dev.tally.security;
 import java.util.Locale;
 import java.util.Optional;
 
-/** What a key may do; see {@link Access} for the routes each role reaches. */
+/**
+ * What a key may do. Which routes each role reaches is declared on the resource methods themselves with
+ * {@link Allowed} (a method without it is closed to every role); {@code AccessTest} lists them all in one table,
+ * and docs/security.md summarizes it.
+ */
 public enum Role {
-  /** Bound to one client; may only POST /events and the SDK routes (and read the mapping presets). */
+  /** Bound to one client: sends events (POST /events, the SDK routes) for it, and reads the mapping presets. */
   INGEST,
-  /** Scoped to a list of clients, or all; reads aggregates, events and raw events. */
+  /** Scoped to a list of clients, or all: reads their aggregates, events and raw events, and the mapping presets. */
   READ,
-  /** Everything, including keys, mappings, replays and refreshes. */
+  /** Administers Tally (keys, mappings, replays, refreshes) and reads and sends for every client. */
   ADMIN;
 
   // Computed once: parse runs on every authenticated request.

@@ -61,6 +61,18 @@ class UnparsableContentTypeTest {
         .containsEntry("content_type", contentType).containsEntry("status", "rejected");
   }
 
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"json", "application/json, text/plain", "garbage"})
+  void aJsonRouteAnswersAnUnparsableContentTypeWith415AndCreatesNothing(String contentType) {
+    String client = newClientId("ctadmin");
+    long keys = TestDb.count("SELECT count(*) FROM api_keys");
+
+    as(contentType, given()).body(bytes("{\"role\":\"ingest\",\"clientIds\":[\"" + client + "\"]}")).post("/keys")
+        .then().statusCode(415).contentType("application/problem+json");
+
+    assertThat(TestDb.count("SELECT count(*) FROM api_keys")).isEqualTo(keys);
+  }
+
   /** The header exactly as given: RestAssured must neither add a charset nor refuse a type it does not know. */
   private static RequestSpecification as(String contentType, RequestSpecification spec) {
     return spec.config(RestAssured.config().encoderConfig(EncoderConfig.encoderConfig()

@@ -127,8 +127,12 @@ class SecurityTest {
     as(ingest).get("/mapping-presets/segment").then().statusCode(200);
     as(read).get("/mapping-presets/posthog").then().statusCode(200);
     as(read).get("/mapping-presets/mixpanel").then().statusCode(404);
-    as(ingest).contentType(ContentType.JSON).body("{}").post("/mapping-presets").then().statusCode(403);
-    as(read).get("/mapping-presets/segment/extra").then().statusCode(403);
+    // read only: there is no POST route there to be allowed or refused
+    as(ingest).contentType(ContentType.JSON).body("{}").post("/mapping-presets").then().statusCode(405);
+    // a route that does not exist: 404 for every key, as without one (the route list is public: /q/openapi)
+    as(read).get("/mapping-presets/segment/extra").then().statusCode(404).contentType("application/problem+json");
+    as(ingest).get("/no-such-route").then().statusCode(404);
+    anonymous().get("/no-such-route").then().statusCode(404);
     anonymous().get("/mapping-presets").then().statusCode(401);
     // admin: everything
     given().get("/keys").then().statusCode(200);
@@ -178,7 +182,7 @@ class SecurityTest {
         .body(containsString("scheme: bearer")).body(containsString("X-Api-Key"));
     given().get("/q/health/ready").then().statusCode(404);
     given().get("/q/metrics").then().statusCode(404);
-    anonymous().get("/q/health").then().statusCode(401).body("status", equalTo(401)).body("parameter", nullValue());
+    anonymous().get("/q/health").then().statusCode(404).body("status", equalTo(404)).body("parameter", nullValue());
   }
 
   private static RequestSpecification anonymous() {
