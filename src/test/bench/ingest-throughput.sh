@@ -9,7 +9,8 @@
 # Phases: single-event POSTs at LOAD_CONNECTIONS (the peak), 100-event batches, single events paced to half that
 # peak (latency under a load the service keeps up with), single events over one connection. The JVM's CPU time
 # per event (/proc) and its resident memory at the peak are printed next to them.
-# LOAD_SECONDS (20) per measurement, LOAD_CONNECTIONS (32) connections / pgbench clients.
+# LOAD_SECONDS (20) per measurement, LOAD_CONNECTIONS (32) connections / pgbench clients. It prints the load average
+# before and after: figures from a machine busy with other work are not comparable across runs, only within one.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 . src/test/lib/tally.sh
@@ -36,6 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 fresh_database "$db"
 TALLY_SECURITY_RATE_LIMIT_REQUESTS_PER_SECOND=1000000 \
 TALLY_SECURITY_RATE_LIMIT_BURST=1000000 \
@@ -68,7 +70,7 @@ floor_tps=$(pgbench_tps "$work/floor.sql")
 floor_batch_eps=$(( $(pgbench_tps "$work/floor-batch.sql") * batch ))
 
 # Baseline 3: the HTTP stack alone.
-wrk -t2 -c"$connections" -d"${seconds}s" --latency "http://127.0.0.1:$mport/q/health/live" >"$work/live.txt"
+wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency "http://127.0.0.1:$mport/q/health/live" >"$work/live.txt"
 
 # CPU time (user + system, in clock ticks) the JVM used so far.
 ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
@@ -81,7 +83,7 @@ wrk_phase() {
   local name=$1 c=$2 before_ticks before_stored
   shift 2
   before_ticks=$(ticks); before_stored=$(stored)
-  env "$@" BENCH_TAG="$name" wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"${seconds}s" --latency -s src/test/bench/single-events.lua \
+  env "$@" BENCH_TAG="$name" wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"${seconds}s" --timeout 10s --latency -s src/test/bench/single-events.lua \
     "http://127.0.0.1:$port" >"$work/$name.txt"
   phase_events=$(( $(stored) - before_stored ))
   phase_cpu_us=$(awk -v t="$(( $(ticks) - before_ticks ))" -v hz="$hz" -v n="$phase_events" \
@@ -91,6 +93,7 @@ wrk_phase() {
 rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
 pct() { awk -v p="$2" '$1 == p { print $2 }' "$1"; }
 non2xx() { local n; n=$(awk '/Non-2xx/ { print $NF }' "$1"); echo "${n:-0}"; }
+socket_errors() { awk '/Socket errors/ { sub(/^ *Socket errors: */, ""); print }' "$1"; }
 answered() { awk '/requests in/ { print $1 }' "$1"; }
 
 wrk_phase single "$connections"
@@ -105,6 +108,7 @@ half=$(( ingest_rps / 2 ))
 wrk_phase paced "$connections" BENCH_RATE="$(awk -v r="$half" -v c="$connections" 'BEGIN { printf "%.3f", r / c }')"
 wrk_phase one 1
 
+printf '\nload average before: %s; after: %s\n' "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)"
 row() { printf '%-50s %10s %10s %10s %12s\n' "$@"; }
 printf '\n'
 row "measurement (${seconds}s each)" "per second" "p50" "p99" "CPU/event"
@@ -118,7 +122,8 @@ row "POST /events, 1 event, 1 connection" "$(rps "$work/one.txt")" "$(pct "$work
 
 printf '\nJVM resident memory after the single-event peak: %d MB; after the batches: %d MB\n' "$((rss_kb / 1024))" "$((batch_rss_kb / 1024))"
 for name in single batch paced one; do
-  printf '%-7s requests answered: %s; non-2xx answers: %s\n' "$name" "$(answered "$work/$name.txt")" "$(non2xx "$work/$name.txt")"
+  printf '%-7s requests answered: %s; non-2xx answers: %s; socket errors: %s\n' "$name" "$(answered "$work/$name.txt")" \
+    "$(non2xx "$work/$name.txt")" "$(socket_errors "$work/$name.txt")"
 done
 # Each single request is a new event: stored = answered, plus at most one in-flight request per connection at the end.
 answered_single=$(answered "$work/single.txt"); non2xx_single=$(non2xx "$work/single.txt")
