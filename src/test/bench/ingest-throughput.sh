@@ -96,8 +96,13 @@ non2xx() { local n; n=$(awk '/Non-2xx/ { print $NF }' "$1"); echo "${n:-0}"; }
 socket_errors() { awk '/Socket errors/ { sub(/^ *Socket errors: */, ""); print }' "$1"; }
 answered() { awk '/requests in/ { print $1 }' "$1"; }
 
+# Requests per group so far (group commit; "-" for a build without it): the sum and count of tally_ingest_group_requests.
+group_size() {
+  curl -s "http://127.0.0.1:$mport/q/metrics" | awk '/^tally_ingest_group_requests_sum/ { s = $2 } /^tally_ingest_group_requests_count/ { c = $2 }
+    END { if (c > 0) printf "%.1f", s / c; else printf "-" }'
+}
 wrk_phase single "$connections"
-single_events=$phase_events single_cpu=$phase_cpu_us
+single_events=$phase_events single_cpu=$phase_cpu_us single_group=$(group_size)
 rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
 ingest_rps=$(rps "$work/single.txt")
 wrk_phase batch "$connections" BENCH_BATCH=$batch
@@ -120,7 +125,8 @@ row "POST /events, $batch new events, $connections conn (events)" "$batch_eps" "
 row "POST /events, 1 event, paced to $half/s" "$(rps "$work/paced.txt")" "$(pct "$work/paced.txt" 50%)" "$(pct "$work/paced.txt" 99%)" "-"
 row "POST /events, 1 event, 1 connection" "$(rps "$work/one.txt")" "$(pct "$work/one.txt" 50%)" "$(pct "$work/one.txt" 99%)" "-"
 
-printf '\nJVM resident memory after the single-event peak: %d MB; after the batches: %d MB\n' "$((rss_kb / 1024))" "$((batch_rss_kb / 1024))"
+printf '\nrequests per group (mean since start): after the single-event peak %s; at the end %s\n' "$single_group" "$(group_size)"
+printf 'JVM resident memory after the single-event peak: %d MB; after the batches: %d MB\n' "$((rss_kb / 1024))" "$((batch_rss_kb / 1024))"
 for name in single batch paced one; do
   printf '%-7s requests answered: %s; non-2xx answers: %s; socket errors: %s\n' "$name" "$(answered "$work/$name.txt")" \
     "$(non2xx "$work/$name.txt")" "$(socket_errors "$work/$name.txt")"
