@@ -122,17 +122,23 @@ public class GroupCommit {
   private void submit(Member member) {
     TallyConfig.GroupCommit settings = config.ingest().groupCommit();
     List<List<Member>> groups;
+    int held;
     synchronized (this) {
-      int held = waitingEvents + writingEvents;
-      if (held > 0 && held + member.size() > settings.maxQueuedEvents()) {
-        refused.increment();
-        member.reply().fail(new DatabaseUnavailableException("this replica holds " + held
-            + " events waiting to be written (tally.ingest.group-commit.max-queued-events); nothing was stored"));
-        return;
+      held = waitingEvents + writingEvents;
+      boolean full = held > 0 && held + member.size() > settings.maxQueuedEvents();
+      if (full) {
+        groups = null;
+      } else {
+        waiting.add(member);
+        waitingEvents += member.size();
+        groups = closeGroups(settings);
       }
-      waiting.add(member);
-      waitingEvents += member.size();
-      groups = closeGroups(settings);
+    }
+    if (groups == null) {
+      refused.increment();
+      member.reply().fail(new DatabaseUnavailableException("this replica holds " + held
+          + " events waiting to be written or being written (tally.ingest.group-commit.max-queued-events); nothing was stored"));
+      return;
     }
     groups.forEach(this::start);
   }
