@@ -17,6 +17,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -75,13 +76,14 @@ public class GroupCommit {
   void registerMetrics() {
     groupEvents = DistributionSummary.builder("tally.ingest.group.events")
         .description("Events per group: the rows one shared raw insert wrote")
-        .publishPercentileHistogram().register(metrics);
+        .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(10_000.0).register(metrics);
     groupRequests = DistributionSummary.builder("tally.ingest.group.requests")
         .description("Requests per group: how many requests shared one raw insert and one settle")
-        .publishPercentileHistogram().register(metrics);
+        .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(10_000.0).register(metrics);
     waited = Timer.builder("tally.ingest.group.wait")
         .description("How long a request waited for its group to go out")
-        .publishPercentileHistogram().register(metrics);
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(10))
+        .register(metrics);
     Gauge.builder("tally.ingest.group.queued", this, GroupCommit::queuedEvents)
         .description("Events waiting for a writer").register(metrics);
     Gauge.builder("tally.ingest.group.writing", this, GroupCommit::writingEvents)
