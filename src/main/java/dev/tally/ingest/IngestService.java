@@ -1,6 +1,5 @@
 package dev.tally.ingest;
 
-import dev.tally.normalize.CanonicalEvent;
 import dev.tally.normalize.FieldError;
 import dev.tally.normalize.Normalization;
 import dev.tally.normalize.Normalizer;
@@ -11,9 +10,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The ingest pipeline: parse, store raw (committed), normalize, then store canonical events and final
- * statuses. A failure after the raw commit leaves the rows pending for the recovery job; the client gets no
- * 2xx and its retry is deduplicated as usual.
+ * statuses — the writing shared with concurrent requests ({@link GroupCommit}). A failure after the raw commit leaves
+ * the rows pending for the recovery job; the client gets no 2xx and its retry is deduplicated as usual.
  */
 @ApplicationScoped
 public class IngestService {
@@ -33,9 +29,8 @@ public class IngestService {
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
   @Inject BodyParser parser;
-  @Inject MappedNormalizer normalizer;
   @Inject EventStore store;
-  @Inject Clock clock;
+  @Inject GroupCommit groupCommit;
   @Inject MeterRegistry metrics;
 
   /**
@@ -76,18 +71,6 @@ public class IngestService {
   private record Sender(String keyId, String boundClientId) {}
 
   /**
-   * One element on its way: the event as normalization sees it (with the key's clientId filled in), the
-   * clientId its raw row is filed under, the one the event names (which chooses the mapping), and a rejection decided before normalization (client_mismatch, an SDK
-   * call that is not an event), which no mapping can change.
-   */
-  private record Prepared(Incoming incoming, ParsedEvent event, String clientId, String named, Normalization.Rejected refused) {
-
-    ParsedBody.Element element() {
-      return incoming.element();
-    }
-  }
-
-  /**
    * A whole request body that holds no event to unpack (not JSON, not decodable, an SDK envelope without its
    * batch): kept raw as received, with the SDK envelope's description when there is one, and answered unparseable.
    */
@@ -101,25 +84,27 @@ public class IngestService {
   }
 
   private Uni<EventResult> unparseable(byte[] body, String type, String message, String envelopeJson, Sender sender) {
-    RawRecord raw = new RawRecord(sender.boundClientId(), type, null, body, EventResult.UNPARSEABLE, unparseableReasons(message),
-        sender.keyId(), envelopeJson, false);
-    return store.insertRaw(List.of(raw))
-        .map(ids -> EventResult.unparseable(ids.get(0), message))
-        .invoke(result -> count(List.of(result)));
+    Incoming whole = new Incoming(ParsedBody.Element.unparseable(message, body), envelopeJson, List.of());
+    return process(List.of(whole), type, sender).map(results -> results.get(0));
   }
 
   private Uni<List<EventResult>> process(List<Incoming> elements, String contentType, Sender sender) {
     if (elements.isEmpty()) {
       return Uni.createFrom().item(List.of());
     }
-    List<Prepared> prepared = new ArrayList<>(elements.size());
-    List<RawRecord> records = new ArrayList<>(elements.size());
+    List<Entry> entries = new ArrayList<>(elements.size());
     for (Incoming element : elements) {
       Prepared p = prepare(element, sender.boundClientId());
-      prepared.add(p);
-      records.add(toRaw(p, contentType, sender.keyId()));
+      entries.add(Entry.of(p, toRaw(p, contentType, sender.keyId())));
     }
-    return store.insertRaw(records).flatMap(rawIds -> normalizeAndSettle(prepared, rawIds));
+    return groupCommit.write(entries).map(written -> {
+      List<EventResult> results = new ArrayList<>(written.size());
+      for (Entry e : written) {
+        results.add(e.result());
+      }
+      count(results);
+      return results;
+    });
   }
 
   private static Prepared prepare(Incoming incoming, String bound) {
@@ -143,85 +128,23 @@ public class IngestService {
     return new Prepared(incoming, event, clientId, named, refusal.isEmpty() ? null : new Normalization.Rejected(refusal, 0));
   }
 
-  private Uni<List<EventResult>> normalizeAndSettle(List<Prepared> prepared, List<Long> rawIds) {
-    Instant now = clock.instant();
-    List<MappedNormalizer.Job> jobs = new ArrayList<>(prepared.size());
-    List<Long> jobRawIds = new ArrayList<>(prepared.size());
-    for (int i = 0; i < prepared.size(); i++) {
-      Prepared p = prepared.get(i);
-      if (p.event() != null && p.refused() == null) {
-        // The client the event names, which chooses the mapping (as a recovery run will read it again).
-        jobs.add(new MappedNormalizer.Job(p.event(), p.named(), now));
-        jobRawIds.add(rawIds.get(i));
-      }
-    }
-    return normalizer.normalize(jobs).flatMap(normalizations -> {
-      List<Settlement> settlements = new ArrayList<>(jobs.size());
-      for (int i = 0; i < jobs.size(); i++) {
-        settlements.add(new Settlement(jobRawIds.get(i), normalizations.get(i)));
-      }
-      return store.settle(settlements).map(settled -> results(prepared, rawIds, settlements, settled));
-    }).invoke(this::count);
-  }
-
   private void count(List<EventResult> results) {
     for (EventResult result : results) {
       counters.computeIfAbsent(result.status(), status -> metrics.counter("tally.ingest.events", "status", status)).increment();
     }
   }
 
-  private static List<EventResult> results(
-      List<Prepared> prepared, List<Long> rawIds, List<Settlement> settlements, Map<Long, Settled> settled) {
-    List<EventResult> results = new ArrayList<>(prepared.size());
-    int next = 0;
-    for (int i = 0; i < prepared.size(); i++) {
-      long rawId = rawIds.get(i);
-      Prepared p = prepared.get(i);
-      if (!p.element().parsed()) {
-        results.add(EventResult.unparseable(rawId, p.element().error()));
-      } else if (p.refused() != null) {
-        results.add(EventResult.rejected(rawId, p.refused().errors()));
-      } else {
-        results.add(result(settlements.get(next++).normalization(), settled.get(rawId)));
-      }
-    }
-    return results;
-  }
-
-  static EventResult result(Normalization normalization, Settled settled) {
-    long rawId = settled.rawId();
-    if (normalization instanceof Normalization.Rejected rejected) {
-      return EventResult.rejected(rawId, rejected.errors());
-    }
-    Normalization.Accepted accepted = (Normalization.Accepted) normalization;
-    CanonicalEvent event = accepted.event();
-    return switch (settled.status()) {
-      case EventResult.ACCEPTED -> EventResult.accepted(rawId, accepted.fingerprint(), event);
-      case EventResult.DUPLICATE -> EventResult.duplicate(rawId, accepted.fingerprint(), settled.originalRawId());
-      case EventResult.CONFLICT -> EventResult.conflict(rawId, accepted.fingerprint(),
-          "eventId " + Quote.quoted(event.eventId()) + " of client " + event.clientId()
-              + " is already stored with different content (rawId " + settled.originalRawId()
-              + "); the stored event is unchanged");
-      default -> throw new IllegalStateException("raw row " + rawId + " settled as " + settled.status());
-    };
-  }
-
   private RawRecord toRaw(Prepared p, String contentType, String keyId) {
     ParsedBody.Element element = p.element();
-    String envelope = p.incoming().envelopeJson();
+    RawRecord.Origin origin = new RawRecord.Origin(p.clientId(), contentType, keyId, p.incoming().envelopeJson());
     if (!element.parsed()) {
-      return new RawRecord(p.clientId(), contentType, null, element.raw(), EventResult.UNPARSEABLE, unparseableReasons(element.error()),
-          keyId, envelope, false);
+      return RawRecord.unparseable(origin, element.raw(), unparseableReasons(element.error()));
     }
     // A refused element is final at once: a recovery run, which knows no key, must never normalize it, nor a replay.
-    boolean refused = p.refused() != null;
-    String status = refused ? EventResult.REJECTED : "pending";
-    String reasons = refused ? store.toJson(p.refused().errors()) : null;
-    if (element.jsonbSafe()) {
-      return new RawRecord(p.clientId(), contentType, new String(element.raw(), StandardCharsets.UTF_8), null, status, reasons, keyId,
-          envelope, refused);
+    if (p.refused() != null) {
+      return RawRecord.refused(origin, element, store.toJson(p.refused().errors()));
     }
-    return new RawRecord(p.clientId(), contentType, null, element.raw(), status, reasons, keyId, envelope, refused);
+    return RawRecord.pending(origin, element);
   }
 
   private String unparseableReasons(String message) {

@@ -1,7 +1,7 @@
 package dev.tally.ingest;
 
 /**
- * The final status of a raw row: {@code accepted}, {@code duplicate}, {@code conflict} or {@code rejected};
- * {@code originalRawId} is the raw row whose event this one matched (null for rejected rows).
+ * The final status of a raw row: accepted, duplicate, conflict or rejected; {@code originalRawId} is the raw row whose
+ * event this one matched (null for rejected rows).
  */
-public record Settled(long rawId, String status, Long originalRawId) {}
+public record Settled(long rawId, RawStatus status, Long originalRawId) {}

@@ -11,6 +11,6 @@ public record StoredRaw(long id, Instant receivedAt, String status, String finge
 
   /** Whether this row already stands for a counted event. */
   public boolean counted() {
-    return EventResult.ACCEPTED.equals(status) || EventResult.DUPLICATE.equals(status);
+    return RawStatus.of(status).counted();
   }
 }

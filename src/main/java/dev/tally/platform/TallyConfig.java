@@ -70,6 +70,36 @@ public interface TallyConfig {
      */
     @WithDefault("10s")
     Duration requestDeadline();
+
+    /** How concurrent requests share the write path's statements and commits. */
+    GroupCommit groupCommit();
+  }
+
+  /**
+   * Group commit: requests that arrive together share one raw insert and one settle statement. A request that finds a
+   * writer free is written at once, with whatever else is waiting; while every writer is busy, requests gather, and
+   * the group goes out when a writer frees up, when it holds {@code max-events}, or when its first request has waited
+   * {@code max-wait} (then even above {@code writers}).
+   */
+  interface GroupCommit {
+    /** Most groups written at once before requests wait for a writer (each group holds a pooled connection per statement). */
+    @WithDefault("4")
+    int writers();
+
+    /** Most events in one group; a request with more is written as a group of its own, never split. */
+    @WithDefault("500")
+    int maxEvents();
+
+    /** Longest a request waits for a writer before its group is written anyway. */
+    @WithDefault("5ms")
+    Duration maxWait();
+
+    /**
+     * Most events this replica holds waiting or being written; a request that would pass it is answered 503 with
+     * Retry-After at once and nothing is stored.
+     */
+    @WithDefault("20000")
+    int maxQueuedEvents();
   }
 
   interface Normalize {

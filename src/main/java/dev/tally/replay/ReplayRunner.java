@@ -1,6 +1,5 @@
 package dev.tally.replay;
 
-import dev.tally.ingest.EventResult;
 import dev.tally.ingest.IsolatedReprocessor;
 import dev.tally.ingest.Reprocessed;
 import dev.tally.ingest.ReprocessedChunk;
@@ -92,15 +91,15 @@ public class ReplayRunner {
         continue;
       }
       switch (r.settled().status()) {
-        case EventResult.ACCEPTED -> {
+        case ACCEPTED -> {
           if (r.row().counted()) {
             duplicates++;
           } else {
             accepted++;
           }
         }
-        case EventResult.DUPLICATE -> duplicates++;
-        case EventResult.CONFLICT -> conflicts++;
+        case DUPLICATE -> duplicates++;
+        case CONFLICT -> conflicts++;
         default -> rejected++;
       }
     }

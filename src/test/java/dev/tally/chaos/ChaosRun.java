@@ -31,7 +31,8 @@ import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The chaos run: K unreliable clients against one Tally on a private PostgreSQL while a fault injector kills Tally
- * (SIGKILL and SIGTERM), restarts PostgreSQL with {@code pg_ctl -m immediate} and terminates random backends; then the
+ * (SIGKILL and SIGTERM), restarts PostgreSQL with {@code pg_ctl -m immediate}, terminates the backends of group settles
+ * in the middle of their statement (requests sharing one settle, their raw rows committed) and random backends; then the
  * verdict of the ledger against the database and the aggregates. Start it with src/test/chaos/run.sh (see there).
  * Exit code: 0 when every check holds, 1 when one fails, 2 when the run itself could not be carried out.
  */
@@ -190,7 +191,7 @@ public final class ChaosRun {
 
   /** Faults one after another, each followed by its recovery and a gap, until the load's end. */
   private void injectFaults(PrivatePostgres pg, TallyProcess tally, FaultTimeline timeline, long endNanos) throws Exception {
-    String[] cycle = {"tally-kill -9", "postgres-immediate", "backends-terminated", "tally-sigterm"};
+    String[] cycle = {"tally-kill -9", "postgres-immediate", "group-settle-terminated", "backends-terminated", "tally-sigterm"};
     Random random = new Random(seed);
     int next = 0;
     Thread.sleep(Math.min(faultGap.toMillis(), 5000));
@@ -218,6 +219,13 @@ public final class ChaosRun {
           fault.restoredNanos = System.nanoTime();
           boolean ready = ready(tally, fault);
           fault.note = (down ? "readiness DOWN during outage" : "readiness NOT seen DOWN") + (ready ? ", UP again without restart" : ", NOT READY");
+        }
+        case "group-settle-terminated" -> {
+          PrivatePostgres.MidGroupKill kill = pg.terminateSettlesMidGroup(3000);
+          fault.restoredNanos = System.nanoTime();
+          fault.readyNanos = fault.restoredNanos;
+          fault.note = kill.terminated() + " settle backend(s) terminated holding " + kill.lockedRawRows() + " raw row(s) of "
+              + kill.clients() + " client(s)";
         }
         case "backends-terminated" -> {
           int killed = pg.terminateRandomBackends(1 + random.nextInt(4));

@@ -72,13 +72,13 @@ final class FaultTimeline {
 
   String table() {
     StringBuilder out = new StringBuilder();
-    out.append(String.format("| %-3s | %-19s | %6s | %8s | %-11s | %-23s | %-21s | %-16s | %s |%n", "#", "fault", "at (s)",
+    out.append(String.format("| %-3s | %-23s | %6s | %8s | %-11s | %-23s | %-21s | %-16s | %s |%n", "#", "fault", "at (s)",
         "restored", "ready after", "first 2xx after restore", "first 2xx after fault", "in flight cut off", "notes"));
-    out.append(String.format("|%s|%s|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(5), "-".repeat(21), "-".repeat(8), "-".repeat(10),
+    out.append(String.format("|%s|%s|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(5), "-".repeat(25), "-".repeat(8), "-".repeat(10),
         "-".repeat(13), "-".repeat(25), "-".repeat(23), "-".repeat(18), "-".repeat(7)));
     int i = 1;
     for (Fault f : faults) {
-      out.append(String.format("| %-3d | %-19s | %6s | %8s | %-11s | %-23s | %-21s | %-16d | %s |%n", i++, f.kind,
+      out.append(String.format("| %-3d | %-23s | %6s | %8s | %-11s | %-23s | %-21s | %-16d | %s |%n", i++, f.kind,
           seconds(f.injectedNanos), seconds(f.restoredNanos), between(f.restoredNanos, f.readyNanos),
           between(f.restoredNanos, f.firstOkNanos), between(f.injectedNanos, f.firstOkNanos), f.inFlightCutOff.get(), f.note));
     }

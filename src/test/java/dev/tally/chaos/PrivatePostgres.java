@@ -99,6 +99,52 @@ final class PrivatePostgres implements AutoCloseable {
     }
   }
 
+  /** What {@link #terminateSettlesMidGroup} found and did. */
+  record MidGroupKill(int terminated, long lockedRawRows, long clients) {}
+
+  /**
+   * Kills group settles in the middle of their statement: a SHARE lock on {@code events} holds every settle after its
+   * raw rows committed and after it locked them, waiting on its event insert. Once the settles waiting hold the rows
+   * of more clients than there are settles (so at least one holds a group of several requests), or {@code patience}
+   * passed, their backends are terminated and the lock released. The raw rows locked by the settles are the pending
+   * ones a {@code SKIP LOCKED} read does not get.
+   */
+  MidGroupKill terminateSettlesMidGroup(long patienceMillis) throws SQLException, InterruptedException {
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      s.execute("LOCK TABLE events IN SHARE MODE");
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(patienceMillis);
+      long settles = 0;
+      long rows = 0;
+      long clients = 0;
+      do {
+        Thread.sleep(20);
+        try (var rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + DATABASE + "'"
+            + " AND wait_event_type = 'Lock' AND query LIKE 'SELECT * FROM tally_settle%'")) {
+          rs.next();
+          settles = rs.getLong(1);
+        }
+        s.execute("SAVEPOINT look");
+        try (var rs = s.executeQuery("SELECT count(*), count(DISTINCT client_id) FROM raw_events WHERE status = 'pending'"
+            + " AND id NOT IN (SELECT id FROM raw_events WHERE status = 'pending' FOR UPDATE SKIP LOCKED)")) {
+          rs.next();
+          rows = rs.getLong(1);
+          clients = rs.getLong(2);
+        }
+        // Release the rows this look locked: a request's settle must not wait on the harness.
+        s.execute("ROLLBACK TO SAVEPOINT look");
+      } while ((settles == 0 || clients <= settles) && System.nanoTime() < deadline);
+      int terminated;
+      try (var rs = s.executeQuery("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+          + " WHERE datname = '" + DATABASE + "' AND wait_event_type = 'Lock' AND query LIKE 'SELECT * FROM tally_settle%'")) {
+        rs.next();
+        terminated = rs.getInt(1);
+      }
+      c.rollback();
+      return new MidGroupKill(terminated, rows, clients);
+    }
+  }
+
   Connection connect() throws SQLException {
     return DriverManager.getConnection(jdbcUrl(), "postgres", "");
   }
