@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -21,6 +22,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
@@ -95,6 +97,111 @@ class DeploymentManifestsTest {
     for (String dockerfile : List.of("Dockerfile.jvm", "Dockerfile.native", "Dockerfile.native-build")) {
       assertThat(Files.readString(DOCKER.resolve(dockerfile))).as(dockerfile).contains("-XX:+ExitOnOutOfMemoryError");
     }
+    assertThat(List.of(applicationProperties().getProperty("quarkus.jib.jvm-entrypoint").split(",")))
+        .as("the Jib image's entrypoint").contains("-XX:+ExitOnOutOfMemoryError");
+  }
+
+  @Test
+  void theJibImageIsTheDockerfileJvmImageAndOnlyBuiltWhenAsked() throws IOException {
+    Properties properties = applicationProperties();
+    // ./mvnw verify (CI) has no Docker daemon and no registry: an image is built only with
+    // -Dquarkus.container-image.build=true.
+    assertThat(properties.getProperty("quarkus.container-image.build")).isEqualTo("false");
+    List<String> dockerfile = Files.readAllLines(DOCKER.resolve("Dockerfile.jvm"));
+    assertThat(dockerfile).contains("FROM " + properties.getProperty("quarkus.jib.base-jvm-image"))
+        .contains("USER " + properties.getProperty("quarkus.jib.user"));
+    assertThat(properties.getProperty("quarkus.jib.ports")).isEqualTo(httpPort() + "," + managementPort());
+    // A plain java command line from the working directory: src/test/image/check.sh runs exactly it.
+    List<String> entrypoint = List.of(properties.getProperty("quarkus.jib.jvm-entrypoint").split(","));
+    assertThat(entrypoint.get(0)).isEqualTo("java");
+    assertThat(entrypoint.subList(entrypoint.size() - 2, entrypoint.size())).containsExactly("-jar", "quarkus-run.jar");
+    assertThat(properties.getProperty("quarkus.jib.working-directory")).startsWith("/");
+  }
+
+  @Test
+  void theDeploymentRunsTheImageKustomizeNamesWithADocumentedRegistry() throws IOException {
+    // A bare name in the Deployment, made <registry>/<repository>:<tag> by kustomize's images:.
+    String image = (String) container().get("image");
+    assertThat(image).doesNotContain(":", "/");
+    Map<String, Object> kustomization = load(K8S.resolve("kustomization.yaml")).get(0);
+    Map<String, Object> entry = ((List<Map<String, Object>>) kustomization.get("images")).stream()
+        .filter(i -> image.equals(i.get("name"))).findFirst().orElseThrow(() -> new AssertionError("no images: entry for " + image));
+    Properties properties = applicationProperties();
+    // The repository Jib builds (quarkus.container-image.group/name) under the placeholder registry.
+    assertThat(entry.get("newName")).isEqualTo("registry.example.com/" + properties.getProperty("quarkus.container-image.group")
+        + "/" + properties.getProperty("quarkus.container-image.name"));
+    assertThat((String) entry.get("newTag")).isNotBlank().isNotEqualTo("latest");
+    assertThat(Files.readString(K8S.resolve("kustomization.yaml"))).contains("registry.example.com is a placeholder");
+  }
+
+  @Test
+  void withThePrometheusOperatorAServiceMonitorScrapesTheManagementServiceInsteadOfTheAnnotations() {
+    Path component = K8S.resolve("components/servicemonitor");
+    Map<String, Object> kustomization = load(component.resolve("kustomization.yaml")).get(0);
+    assertThat(kustomization.get("kind")).isEqualTo("Component");
+    assertThat((List<String>) kustomization.get("resources")).containsExactly("servicemonitor.yaml");
+    List<Map<String, Object>> monitors = load(component.resolve("servicemonitor.yaml"));
+    assertThat(monitors).hasSize(1);
+    Map<String, Object> monitor = monitors.get(0);
+    assertThat(monitor.get("kind")).isEqualTo("ServiceMonitor");
+    assertThat(monitor.get("apiVersion")).isEqualTo("monitoring.coreos.com/v1");
+
+    Map<String, Object> management = manifest("service-management.yaml", "Service");
+    assertThat((Map<String, Object>) path(management, "metadata.labels"))
+        .containsAllEntriesOf((Map<String, Object>) path(monitor, "spec.selector.matchLabels"));
+    Set<String> managementPorts = new TreeSet<>();
+    for (Map<String, Object> port : (List<Map<String, Object>>) path(management, "spec.ports")) {
+      managementPorts.add((String) port.get("name"));
+    }
+    Set<String> apiPorts = new TreeSet<>();
+    for (Map<String, Object> port : (List<Map<String, Object>>) path(manifest("service.yaml", "Service"), "spec.ports")) {
+      apiPorts.add((String) port.get("name"));
+    }
+    List<Map<String, Object>> endpoints = (List<Map<String, Object>>) path(monitor, "spec.endpoints");
+    assertThat(endpoints).isNotEmpty().allSatisfy(endpoint -> {
+      // A port only the management Service has: the API Service (same labels) yields no target.
+      assertThat(managementPorts).contains((String) endpoint.get("port"));
+      assertThat(apiPorts).doesNotContain((String) endpoint.get("port"));
+      assertThat(endpoint.get("path")).isEqualTo(path(deployment(), "spec.template.metadata.annotations.prometheus\\.io/path"));
+    });
+    // No double scrape: the component drops the annotations a plain Prometheus would also follow.
+    assertThat(String.valueOf(kustomization.get("patches"))).contains("op: remove", "path: /spec/template/metadata/annotations");
+    // The base stays applicable without the CRD; the overlay adds the component to it.
+    assertThat((List<String>) path(load(K8S.resolve("kustomization.yaml")).get(0), "resources")).doesNotContain("servicemonitor.yaml");
+    Map<String, Object> overlay = load(DOCKER.resolve("overlays/prometheus-operator/kustomization.yaml")).get(0);
+    assertThat((List<String>) overlay.get("resources")).containsExactly("../../kubernetes");
+    assertThat((List<String>) overlay.get("components")).containsExactly("../../kubernetes/components/servicemonitor");
+  }
+
+  @Test
+  void kustomizeRendersTheBaseAndThePrometheusOperatorOverlay() throws IOException, InterruptedException {
+    Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not installed");
+    List<Map<String, Object>> base = kustomize(K8S);
+    assertThat(base).extracting(d -> d.get("kind")).doesNotContain("ServiceMonitor").contains("Deployment", "PodDisruptionBudget");
+    List<Map<String, Object>> withOperator = kustomize(DOCKER.resolve("overlays/prometheus-operator"));
+    assertThat(withOperator).extracting(d -> d.get("kind")).contains("ServiceMonitor");
+    assertThat(withOperator).hasSize(base.size() + 1);
+    for (List<Map<String, Object>> rendered : List.of(base, withOperator)) {
+      Map<String, Object> deployment = rendered.stream().filter(d -> "Deployment".equals(d.get("kind"))).findFirst().orElseThrow();
+      Map<String, Object> container = ((List<Map<String, Object>>) path(deployment, "spec.template.spec.containers")).get(0);
+      assertThat((String) container.get("image")).startsWith("registry.example.com/");
+      if (rendered == withOperator) {
+        assertThat(path(deployment, "spec.template.metadata.annotations")).isNull();
+      } else {
+        assertThat((Map<String, Object>) path(deployment, "spec.template.metadata.annotations")).containsKey("prometheus.io/scrape");
+      }
+    }
+  }
+
+  @Test
+  void theComposeHealthcheckNeedsOnlyAShell() {
+    Map<String, Object> compose = load(DOCKER.resolve("compose.yml")).get(0);
+    List<String> test = (List<String>) path(compose, "services.tally.healthcheck.test");
+    // sh is in both runtime images; curl is in neither and the native micro image may lack grep, head, even bash by
+    // that name. src/test/image/check.sh runs the command with no PATH at all.
+    assertThat(test.subList(0, 3)).containsExactly("CMD", "sh", "-c");
+    assertThat(test.get(3)).contains("/dev/tcp/127.0.0.1/" + managementPort(), "/q/health/ready")
+        .doesNotContainPattern("\\b(curl|wget|grep|head|bash|nc|cat)\\b");
   }
 
   @Test
@@ -158,7 +265,9 @@ class DeploymentManifestsTest {
 
     Map<String, Object> pdb = manifest("pdb.yaml", "PodDisruptionBudget");
     assertThat(podLabels).containsAllEntriesOf((Map<String, Object>) path(pdb, "spec.selector.matchLabels"));
-    assertThat((Integer) path(pdb, "spec.minAvailable")).isBetween(1, (Integer) path(deployment, "spec.replicas") - 1);
+    // One pod at a time whatever the replica count: minAvailable: 1 would let a drain evict 5 of 6 pods at once.
+    assertThat(path(pdb, "spec.maxUnavailable")).isEqualTo(1);
+    assertThat(path(pdb, "spec.minAvailable")).isNull();
 
     Map<String, Object> hpa = manifest("hpa.yaml", "HorizontalPodAutoscaler");
     assertThat(path(hpa, "spec.scaleTargetRef.kind")).isEqualTo("Deployment");
@@ -232,6 +341,8 @@ class DeploymentManifestsTest {
     for (Object env : (List<?>) container().get("env")) {
       Map<String, Object> ref = (Map<String, Object>) path((Map<String, Object>) env, "valueFrom.secretKeyRef");
       if (ref != null) {
+        // Required: a pod without its Secret does not start, rather than run without credentials or admin key.
+        assertThat(ref.get("optional")).as("optional on " + ((Map<?, ?>) env).get("name")).isIn(null, false);
         assertThat(secrets).containsKey((String) ref.get("name"));
         assertThat(secrets.get((String) ref.get("name"))).containsKey((String) ref.get("key"));
       }
@@ -323,6 +434,23 @@ class DeploymentManifestsTest {
   }
 
   // ---- reading the files
+
+  private static boolean onPath(String command) {
+    return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+        .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
+  }
+
+  /** The documents `kubectl kustomize DIR` renders; fails when it does not render. */
+  private static List<Map<String, Object>> kustomize(Path dir) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder("kubectl", "kustomize", dir.toString()).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(process.waitFor()).as("kubectl kustomize " + dir + ":\n" + output).isZero();
+    List<Map<String, Object>> documents = new ArrayList<>();
+    for (Object document : new Yaml().loadAll(output)) {
+      documents.add((Map<String, Object>) document);
+    }
+    return documents;
+  }
 
   private static int httpPort() {
     try {
