@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
@@ -230,11 +231,12 @@ public class GroupCommit {
             return Uni.createFrom().item(List.of());
           }
           isolated.increment();
-          List<Uni<List<Member>>> alone = new ArrayList<>(group.size());
-          for (Member m : group) {
-            alone.add(together(List.of(m), step));
-          }
-          return Uni.join().all(alone).andFailFast().map(GroupCommit::flatten);
+          // One after another, in arrival order: as in the shared statement, the raw row stored first stands for an
+          // event two members both carry (run concurrently, whichever commits first would win).
+          return Multi.createFrom().iterable(group)
+              .onItem().transformToUniAndConcatenate(m -> together(List.of(m), step))
+              .collect().asList()
+              .map(GroupCommit::flatten);
         });
   }
 
