@@ -303,8 +303,12 @@ DECLARE
   bucket_pct real;
   event_pct  real;
 BEGIN
-  SELECT least(100, 200.0 * sample / greatest(s.bucket_rows, 1)) INTO bucket_pct FROM aggregate_state s;
-  SELECT least(100, 200.0 * sample / greatest(c.reltuples, 1)) INTO event_pct FROM pg_class c WHERE c.oid = 'events'::regclass;
+  -- TABLESAMPLE SYSTEM picks whole pages, each with this probability: about `sample` pages of each table, whose rows
+  -- are then shuffled. Cheap at any size (never a scan of all rows once the tables have been analyzed).
+  SELECT least(100, 100.0 * greatest(sample, 1) / greatest(c.relpages, 1)) INTO bucket_pct
+    FROM pg_class c WHERE c.oid = 'aggregate_buckets'::regclass;
+  SELECT least(100, 100.0 * greatest(sample, 1) / greatest(c.relpages, 1)) INTO event_pct
+    FROM pg_class c WHERE c.oid = 'events'::regclass;
   RETURN QUERY
   WITH sampled AS (
     (SELECT b.client_id, b.metric, b.bucket FROM aggregate_buckets b TABLESAMPLE SYSTEM (bucket_pct)

@@ -71,11 +71,11 @@ public record AggregateQuery(String clientId, String metric, Instant from, Insta
       ZonedDateTime dayStart = local.toLocalDate().atStartOfDay(zone);
       if (!dayStart.toInstant().equals(instant)) {
         throw new BadRequestException(parameter, parameter + " \"" + value + "\" is not the start of a day in " + where
-            + "; day buckets cannot be cut, so use e.g. " + dayStart.toOffsetDateTime());
+            + "; day buckets cannot be cut, so use e.g. " + AggregateRepository.LABEL.format(dayStart));
       }
     } else if (local.getMinute() != 0 || local.getSecond() != 0 || local.getNano() != 0) {
       throw new BadRequestException(parameter, parameter + " \"" + value + "\" is not a whole hour in " + where
-          + "; aggregates are kept per hour, so use e.g. " + local.withMinute(0).withSecond(0).withNano(0).toOffsetDateTime());
+          + "; aggregates are kept per hour, so use e.g. " + AggregateRepository.LABEL.format(local.withMinute(0).withSecond(0).withNano(0)));
     }
     return instant;
   }

@@ -35,7 +35,8 @@ public class AggregateRepository {
   /** The advisory lock key that serializes refreshes across replicas ("tally" in ASCII). */
   static final long REFRESH_LOCK = 0x74616c6c79L;
 
-  private static final DateTimeFormatter LABEL = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXX");
+  /** How a bucket's start is written: seconds always, the zone's offset ({@code Z} for UTC). */
+  static final DateTimeFormatter LABEL = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXX");
 
   private static final String STATE = "SELECT generation, as_of FROM aggregate_state";
 

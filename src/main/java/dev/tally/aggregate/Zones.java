@@ -8,13 +8,16 @@ import java.time.zone.ZoneRules;
 
 /**
  * Which materialized level can answer a zone exactly. Buckets are 15 minutes, aligned to UTC: a zone whose offsets
- * are all multiples of 15 minutes (every zone since 1972) cuts no bucket; one whose offsets are all whole hours cuts
+ * are all multiples of 15 minutes (every zone since 1980) cuts no bucket; one whose offsets are all whole hours cuts
  * no UTC hour either, so its hours and days can be summed from the hourly level (4 times fewer rows).
  */
 final class Zones {
 
-  /** Offsets before this are local mean times and the like (Liberia kept -00:44:30 until 1972); no data is that old. */
-  static final Instant SINCE = Instant.parse("1972-01-01T00:00:00Z");
+  /**
+   * Offsets before this may be local mean times and the like (Liberia kept -00:44:30 until 1972, Kiritimati -10:40
+   * until 1979); events that old are bucketed by their UTC quarter hour, which such a zone cuts.
+   */
+  static final Instant SINCE = Instant.parse("1980-01-01T00:00:00Z");
 
   private Zones() {}
 
