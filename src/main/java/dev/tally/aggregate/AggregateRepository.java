@@ -26,8 +26,8 @@ import java.util.List;
 
 /**
  * The SQL behind aggregates: reading the materialized levels (with the state they were read at, in one snapshot), the
- * refresh and rebuild transactions and the consistency check. A refresh runs under a transaction-scoped advisory lock, so at most one replica
- * refreshes at a time and the lock can never outlive its transaction.
+ * refresh and rebuild transactions and the consistency check. Refreshes and rebuilds run under a transaction-scoped
+ * advisory lock, so at most one replica writes the aggregates at a time and the lock can never outlive its transaction.
  */
 @ApplicationScoped
 public class AggregateRepository {
@@ -44,8 +44,8 @@ public class AggregateRepository {
   private static final String LOCK_TIMEOUT = "SELECT set_config('lock_timeout', $1, true)";
   private static final String LOCK = "SELECT pg_advisory_xact_lock($1)";
 
-  // The whole refresh is one function (V8__incremental_aggregates.sql): it takes the invalidation rows its snapshot
-  // sees, re-materializes their buckets and the levels above, and advances asOf to this statement's start.
+  // The whole refresh is one function (V8__incremental_aggregates.sql): it takes the invalidation rows its first
+  // statement sees, re-materializes their buckets and the levels above, and advances asOf to this statement's start.
   private static final String REFRESH = "SELECT generation, as_of, bucket_rows, changes FROM aggregate_refresh($1)";
 
   private static final String REBUILD_CLIENT = "SELECT aggregate_rebuild_client($1) AS events";
