@@ -55,6 +55,13 @@ class AggregateZonesAndRepairTest {
     assertThat(aggregates("clientId", client, "metric", "kolkata", "granularity", "day").getList("rows.bucket", String.class))
         .as("the same events in UTC days").containsExactly("2024-01-01T00:00:00Z");
 
+    // Bounded, days of a half-hour zone are read from whole UTC hours and the quarters of the hours their edges cut.
+    assertThat(aggregates("clientId", client, "metric", "kolkata", "granularity", "day", "tz", "Asia/Kolkata",
+        "from", "2024-01-01T00:00:00+05:30", "to", "2024-01-03T00:00:00+05:30").getList("rows")).isEqualTo(kolkata.getList("rows"));
+    JsonPath kathmanduDays = aggregates("clientId", client, "metric", "kathmandu", "granularity", "day", "tz", "Asia/Kathmandu",
+        "from", "2023-12-31T00:00:00+05:45", "to", "2024-01-03T00:00:00+05:45");
+    assertThat(kathmanduDays.getList("rows.bucket", String.class)).containsExactly("2024-01-01T00:00:00+05:45", "2024-01-02T00:00:00+05:45");
+    assertThat(kathmanduDays.getList("rows.count", Long.class)).containsExactly(1L, 1L);
     JsonPath kathmandu = aggregates("clientId", client, "metric", "kathmandu", "tz", "Asia/Kathmandu");
     assertThat(kathmandu.getList("rows.bucket", String.class)).containsExactly("2024-01-01T23:00:00+05:45", "2024-01-02T00:00:00+05:45");
 
@@ -74,6 +81,8 @@ class AggregateZonesAndRepairTest {
     JsonPath lordHoweDay = aggregates("clientId", client, "metric", "lordhowe", "granularity", "day", "tz", "Australia/Lord_Howe");
     assertThat(lordHoweDay.getList("rows.bucket", String.class)).containsExactly("2024-04-07T00:00:00+11:00");
     assertThat(lordHoweDay.getList("rows.count", Long.class)).containsExactly(2L);
+    assertThat(aggregates("clientId", client, "metric", "lordhowe", "granularity", "day", "tz", "Australia/Lord_Howe",
+        "from", "2024-04-07T00:00:00+11:00", "to", "2024-04-08T00:00:00+10:30").getList("rows")).isEqualTo(lordHoweDay.getList("rows"));
   }
 
   @Test
