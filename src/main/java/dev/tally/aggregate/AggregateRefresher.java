@@ -107,7 +107,7 @@ public class AggregateRefresher {
    * Compares a sample of buckets with a recompute from events. Safe at any time (one snapshot, buckets with pending
    * invalidations skipped), run after the replica's own refresh so that it costs at most one small query a cycle.
    */
-  Uni<Void> check() {
+  public Uni<Void> check() {
     int sample = config.aggregates().consistencySample();
     if (sample <= 0) {
       return Uni.createFrom().voidItem();
