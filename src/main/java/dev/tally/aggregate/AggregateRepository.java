@@ -15,15 +15,19 @@ import jakarta.inject.Inject;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The SQL behind aggregates: reading the hourly view (with the state it was read at, in one snapshot) and the
- * refresh transaction. A refresh runs under a transaction-scoped advisory lock, so at most one replica
- * refreshes at a time and the lock can never outlive its transaction.
+ * The SQL behind aggregates: reading the materialized levels (with the state they were read at, in one snapshot), the
+ * refresh and rebuild transactions and the consistency check. Refreshes and rebuilds run under a transaction-scoped
+ * advisory lock, so at most one replica writes the aggregates at a time and the lock can never outlive its transaction.
  */
 @ApplicationScoped
 public class AggregateRepository {
@@ -31,39 +35,22 @@ public class AggregateRepository {
   /** The advisory lock key that serializes refreshes across replicas ("tally" in ASCII). */
   static final long REFRESH_LOCK = 0x74616c6c79L;
 
+  /** How a bucket's start is written: seconds always, the zone's offset ({@code Z} for UTC). */
+  static final DateTimeFormatter LABEL = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXX");
+
   private static final String STATE = "SELECT generation, as_of FROM aggregate_state";
 
   private static final String TRY_LOCK = "SELECT pg_try_advisory_xact_lock($1)";
   private static final String LOCK_TIMEOUT = "SELECT set_config('lock_timeout', $1, true)";
   private static final String LOCK = "SELECT pg_advisory_xact_lock($1)";
 
-  // statement_timestamp() is taken before this statement's snapshot and before the REFRESH's: every event
-  // committed before it is visible to both. A marker committed after the DELETE's snapshot survives, so
-  // the next check refreshes again (at worst one refresh too many, never one too few).
-  private static final String TAKE_CHANGES = """
-      WITH taken AS (DELETE FROM aggregate_changes RETURNING 1)
-      SELECT statement_timestamp() AS checked_at, count(*) AS changes FROM taken""";
+  // The whole refresh is one function (V8__incremental_aggregates.sql): it takes the invalidation rows its first
+  // statement sees, re-materializes their buckets and the levels above, and advances asOf to this statement's start.
+  private static final String REFRESH = "SELECT generation, as_of, bucket_rows, changes FROM aggregate_refresh($1)";
 
-  private static final String MARK_UNCHANGED = """
-      UPDATE aggregate_state SET as_of = greatest(as_of, $1) RETURNING generation, as_of""";
+  private static final String REBUILD_CLIENT = "SELECT aggregate_rebuild_client($1) AS events";
 
-  private static final String REFRESH = "REFRESH MATERIALIZED VIEW CONCURRENTLY hourly_aggregates";
-
-  private static final String RECORD_REFRESH = """
-      WITH state AS (
-        UPDATE aggregate_state SET generation = generation + 1, as_of = greatest(as_of, $1) RETURNING generation, as_of
-      )
-      INSERT INTO aggregate_refreshes (generation, as_of, duration_ms, view_rows, changes)
-      SELECT generation, as_of, $2, (SELECT count(*) FROM hourly_aggregates), $3 FROM state
-      RETURNING generation, as_of, view_rows""";
-
-  private static final String PRUNE_LOG = "DELETE FROM aggregate_refreshes WHERE generation <= $1::bigint - $2::int";
-
-  private static final String ROW_COLUMNS = "client_id, metric, bucket, event_count, amount_sum, amount_min, amount_max";
-
-  // Day and total rows are summed from the hourly rows.
-  private static final String SUMMED = "sum(event_count)::bigint AS event_count, sum(amount_sum) AS amount_sum, "
-      + "min(amount_min) AS amount_min, max(amount_max) AS amount_max";
+  private static final String CHECK = "SELECT * FROM aggregate_check($1)";
 
   @Inject Pool pool;
 
@@ -78,28 +65,14 @@ public class AggregateRepository {
     SqlFilter filter = new SqlFilter()
         .and("client_id = %s", query.clientId())
         .and("client_id = ANY(%s)", query.scope() == null ? null : query.scope().toArray(new String[0]))
-        .and("metric = %s", query.metric())
-        .and("bucket >= %s", query.from() == null ? null : OffsetDateTime.ofInstant(query.from(), ZoneOffset.UTC))
-        .and("bucket < %s", query.to() == null ? null : OffsetDateTime.ofInstant(query.to(), ZoneOffset.UTC));
+        .and("metric = %s", query.metric());
     // One row more than asked for tells whether the answer was cut short.
     String limit = filter.bind(query.limit() + 1);
     String sql = "SELECT s.generation, s.as_of, r.* FROM aggregate_state s LEFT JOIN LATERAL ("
-        + rowsSql(query.granularity(), filter.where(), limit)
-        + ") r ON true ORDER BY r.client_id, r.metric, r.bucket";
+        + AggregateSql.rows(query, filter, limit) + ") r ON true ORDER BY r.client_id, r.metric, r.sort_key";
     return pool.preparedQuery(sql).execute(filter.params())
         .onFailure().transform(DatabaseFailures::classify)
         .map(rows -> answerFrom(rows, query));
-  }
-
-  private static String rowsSql(Granularity granularity, String where, String limit) {
-    return switch (granularity) {
-      case HOUR -> "SELECT " + ROW_COLUMNS + " FROM hourly_aggregates" + where
-          + " ORDER BY client_id, metric, bucket LIMIT " + limit;
-      case DAY -> "SELECT client_id, metric, date_trunc('day', bucket, 'UTC') AS bucket, " + SUMMED + " FROM hourly_aggregates"
-          + where + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT " + limit;
-      case TOTAL -> "SELECT client_id, metric, NULL::timestamptz AS bucket, " + SUMMED + " FROM hourly_aggregates"
-          + where + " GROUP BY 1, 2 ORDER BY 1, 2 LIMIT " + limit;
-    };
   }
 
   /**
@@ -127,25 +100,51 @@ public class AggregateRepository {
 
   private static Uni<RefreshRun> refreshLocked(SqlConnection connection, int logSize) {
     long started = System.nanoTime();
-    return connection.preparedQuery(TAKE_CHANGES).execute().flatMap(rows -> {
-      Row taken = rows.iterator().next();
-      OffsetDateTime checkedAt = taken.getOffsetDateTime("checked_at");
-      long changes = taken.getLong("changes");
-      if (changes == 0) {
-        return connection.preparedQuery(MARK_UNCHANGED).execute(Tuple.of(checkedAt))
-            .map(state -> new RefreshRun(RefreshRun.Outcome.UNCHANGED, stateFrom(state.iterator().next()),
-                elapsedMs(started), -1, 0));
-      }
-      return connection.query(REFRESH).execute()
-          .flatMap(ignored -> connection.preparedQuery(RECORD_REFRESH).execute(Tuple.of(checkedAt, elapsedMs(started), changes)))
-          .flatMap(recorded -> {
-            Row row = recorded.iterator().next();
-            AggregateState state = stateFrom(row);
-            return connection.preparedQuery(PRUNE_LOG).execute(Tuple.of(state.generation(), logSize))
-                .map(ignored -> new RefreshRun(RefreshRun.Outcome.REFRESHED, state, elapsedMs(started),
-                    row.getLong("view_rows"), changes));
-          });
+    return connection.preparedQuery(REFRESH).execute(Tuple.of(logSize)).map(rows -> {
+      Row row = rows.iterator().next();
+      long changes = row.getLong("changes");
+      RefreshRun.Outcome outcome = changes == 0 ? RefreshRun.Outcome.UNCHANGED : RefreshRun.Outcome.REFRESHED;
+      return new RefreshRun(outcome, stateFrom(row), elapsedMs(started), row.getLong("bucket_rows"), changes);
     });
+  }
+
+  /**
+   * Recomputes one client's aggregates from its events, in one transaction under the refresh lock (waiting at most
+   * {@code waitFor} for a refresh running elsewhere). Returns the client's events counted.
+   */
+  public Uni<Long> rebuildClient(String clientId, Duration waitFor) {
+    return pool.withTransaction(connection -> lock(connection, waitFor)
+            .flatMap(locked -> connection.preparedQuery(REBUILD_CLIENT).execute(Tuple.of(clientId)))
+            .map(rows -> rows.iterator().next().getLong("events")))
+        .onFailure(AggregateRepository::lockTimedOut).transform(DatabaseUnavailableException::new)
+        .onFailure().transform(DatabaseFailures::classify);
+  }
+
+  /**
+   * Compares a sample of about {@code sample} materialized buckets with a recompute from events, in one snapshot;
+   * returns those that differ (already invalidated, so the next refresh repairs them).
+   */
+  public Uni<List<Inconsistency>> check(int sample) {
+    return pool.preparedQuery(CHECK).execute(Tuple.of(sample))
+        .onFailure().transform(DatabaseFailures::classify)
+        .map(rows -> {
+          List<Inconsistency> found = new ArrayList<>();
+          for (Row row : rows) {
+            found.add(new Inconsistency(row.getString("client_id"), row.getString("metric"),
+                row.getOffsetDateTime("bucket").toInstant(),
+                figures(row, "materialized_"), figures(row, "recomputed_")));
+          }
+          return found;
+        });
+  }
+
+  private static String figures(Row row, String prefix) {
+    Long count = row.getLong(prefix + "count");
+    if (count == null || count == 0) {
+      return "none";
+    }
+    return "count " + count + ", sum " + row.getBigDecimal(prefix + "sum").toPlainString() + ", min "
+        + row.getBigDecimal(prefix + "min").toPlainString() + ", max " + row.getBigDecimal(prefix + "max").toPlainString();
   }
 
   /** 55P03 lock_not_available: the wait for another refresh outlasted tally.aggregates.refresh-wait-timeout. */
@@ -174,20 +173,19 @@ public class AggregateRepository {
         truncated = true;
         break;
       }
-      found.add(rowFrom(row));
+      found.add(rowFrom(row, query.zone()));
     }
     AggregatePage page = new AggregatePage(state.asOf(), query.granularity().parameterValue(), found, truncated);
     return new Answer(state, page);
   }
 
-  private static AggregateRow rowFrom(Row row) {
+  private static AggregateRow rowFrom(Row row, ZoneId zone) {
     long count = row.getLong("event_count");
     BigDecimal sum = row.getBigDecimal("amount_sum");
-    OffsetDateTime bucket = row.getOffsetDateTime("bucket");
     return new AggregateRow(
         row.getString("client_id"),
         row.getString("metric"),
-        bucket == null ? null : bucket.toInstant(),
+        label(row.getLocalDateTime("label_local"), row.getInteger("label_offset"), zone),
         count,
         plain(sum),
         plain(row.getBigDecimal("amount_min")),
@@ -196,8 +194,27 @@ public class AggregateRepository {
         plain(sum.divide(BigDecimal.valueOf(count), MathContext.DECIMAL128)));
   }
 
+  /** A bucket's start with its zone's offset: given for hours, that of the day's start for days; null for totals. */
+  static String label(LocalDateTime local, Integer offsetSeconds, ZoneId zone) {
+    if (local == null) {
+      return null;
+    }
+    OffsetDateTime start = offsetSeconds == null
+        ? local.toLocalDate().atStartOfDay(zone).toOffsetDateTime()
+        : OffsetDateTime.of(local, ZoneOffset.ofTotalSeconds(offsetSeconds));
+    return LABEL.format(start);
+  }
+
   private static BigDecimal plain(BigDecimal value) {
     return value.stripTrailingZeros();
+  }
+
+  /** A sampled bucket whose materialization differs from a recompute from events. */
+  public record Inconsistency(String clientId, String metric, Instant bucket, String materialized, String recomputed) {
+
+    String describe() {
+      return clientId + " / " + metric + " / " + bucket + ": materialized " + materialized + ", recomputed " + recomputed;
+    }
   }
 
   /** A page and the state (generation, asOf) it was read at. */

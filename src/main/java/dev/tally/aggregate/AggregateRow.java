@@ -3,10 +3,12 @@ package dev.tally.aggregate;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.math.BigDecimal;
-import java.time.Instant;
 
-/** One bucket of one client's metric; {@code bucket} is absent for granularity total. Decimals are exact. */
+/**
+ * One bucket of one client's metric. {@code bucket} is its start, ISO-8601 with the offset of the query's zone
+ * ({@code Z} in UTC); absent for granularity total. Decimals are exact.
+ */
 @RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record AggregateRow(String clientId, String metric, Instant bucket, long count, BigDecimal sum, BigDecimal min,
+public record AggregateRow(String clientId, String metric, String bucket, long count, BigDecimal sum, BigDecimal min,
     BigDecimal max, BigDecimal avg) {}

@@ -13,7 +13,9 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 /**
  * Reports asOf and lag under /q/health and /q/health/well. A wellness check, not readiness: stale aggregates
  * are no reason to stop a replica from ingesting, nor to restart it. DOWN only after
- * {@code tally.aggregates.failures-before-down} failed refresh intervals in a row, so one blip does not page.
+ * {@code tally.aggregates.failures-before-down} failed refresh intervals in a row, so one blip does not page. The
+ * consistency check's findings are details: a differing bucket is repaired by the next refresh, and the metric
+ * tally_aggregates_consistency_inconsistent_total is what to alert on.
  */
 @Wellness
 @ApplicationScoped
@@ -36,6 +38,13 @@ public class AggregatesHealth implements HealthCheck {
       response.withData("asOf", snapshot.state().asOf().toString())
           .withData("lagSeconds", Math.max(0, lag.toSeconds()))
           .withData("generation", snapshot.state().generation());
+    }
+    if (snapshot.lastCheck() != null) {
+      response.withData("consistencyCheckedAt", snapshot.lastCheck().toString())
+          .withData("inconsistentBuckets", snapshot.lastCheckInconsistent());
+    }
+    if (snapshot.lastInconsistency() != null) {
+      response.withData("lastInconsistency", snapshot.lastInconsistency());
     }
     if (snapshot.lastFailure() != null) {
       response.withData("lastFailure", snapshot.lastFailure());

@@ -3,7 +3,7 @@ package dev.tally.aggregate;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** The bucket size of GET /aggregates; day and total are summed from the hourly rows (UTC days). */
+/** The bucket size of GET /aggregates; hours and days begin in the query's zone. */
 public enum Granularity {
   HOUR, DAY, TOTAL;
 

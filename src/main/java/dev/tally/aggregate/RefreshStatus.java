@@ -6,7 +6,8 @@ import java.time.Instant;
 
 /**
  * What this replica last learnt about the aggregates: the shared state (asOf, generation) seen by its last
- * attempt, and how many scheduled attempts in a row have failed. Read by the health check and the metrics.
+ * attempt, how many scheduled attempts in a row have failed, and what its last consistency check found. Read by the
+ * health check and the metrics.
  */
 @Singleton
 public class RefreshStatus {
@@ -15,6 +16,9 @@ public class RefreshStatus {
   private long viewRows = -1;
   private int consecutiveFailures;
   private String lastFailure;
+  private Instant lastCheck;
+  private long checkedInconsistent;
+  private String lastInconsistency;
 
   /** An attempt that worked: refreshed, found nothing to do, or found another replica refreshing. */
   public synchronized void succeeded(RefreshRun run) {
@@ -34,12 +38,25 @@ public class RefreshStatus {
     return ++consecutiveFailures;
   }
 
-  public synchronized Snapshot snapshot() {
-    return new Snapshot(state, viewRows, consecutiveFailures, lastFailure);
+  /** A consistency check ran at {@code at} and found {@code inconsistent} buckets; {@code example} describes one. */
+  public synchronized void checked(Instant at, int inconsistent, String example) {
+    lastCheck = at;
+    checkedInconsistent = inconsistent;
+    if (example != null) {
+      lastInconsistency = at + ": " + example;
+    }
   }
 
-  /** A consistent copy of the status; {@code state} is null until the first attempt finished. */
-  public record Snapshot(AggregateState state, long viewRows, int consecutiveFailures, String lastFailure) {
+  public synchronized Snapshot snapshot() {
+    return new Snapshot(state, viewRows, consecutiveFailures, lastFailure, lastCheck, checkedInconsistent, lastInconsistency);
+  }
+
+  /**
+   * A consistent copy of the status; {@code state} is null until the first attempt finished, {@code lastCheck} until the
+   * first consistency check. {@code lastInconsistency} is kept after later checks found none, as a trace.
+   */
+  public record Snapshot(AggregateState state, long viewRows, int consecutiveFailures, String lastFailure, Instant lastCheck,
+      long lastCheckInconsistent, String lastInconsistency) {
 
     /** How far asOf trails {@code now}; null while asOf is unknown. */
     public Duration lag(Instant now) {

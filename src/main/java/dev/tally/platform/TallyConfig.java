@@ -196,7 +196,7 @@ public interface TallyConfig {
   }
 
   interface Aggregates {
-    /** How often each replica checks for newly committed events and, if there are any, refreshes the hourly view. */
+    /** How often each replica checks for newly committed events and, if there are any, re-materializes their buckets. */
     @WithDefault("5s")
     Duration refreshInterval();
 
@@ -219,6 +219,21 @@ public interface TallyConfig {
     /** Refreshes kept in the aggregate_refreshes log; older entries are deleted by the refresh that adds one. */
     @WithDefault("1000")
     int refreshLogSize();
+
+    /**
+     * Materialized 15-minute buckets compared with a recompute from events after each scheduled refresh (half sampled
+     * from the buckets, half from the events); a difference is counted, shown in health and repaired by the next
+     * refresh. 0 turns the check off.
+     */
+    @WithDefault("20")
+    int consistencySample();
+
+    /**
+     * A rebuild (POST /aggregates/rebuild) that has made no progress for this long is taken as abandoned (its replica
+     * stopped): the next POST starts a new one.
+     */
+    @WithDefault("10m")
+    Duration rebuildStaleAfter();
   }
 
   interface Security {

@@ -40,11 +40,13 @@ class AggregateRefresherTest {
       assertThat(run.outcome()).isEqualTo(RefreshRun.Outcome.LOCKED);
       assertThat(run.state().generation()).isEqualTo(generation);
       assertThat(TestDb.count("SELECT generation FROM aggregate_state")).isEqualTo(generation);
-      assertThat(TestDb.count("SELECT count(*) FROM aggregate_changes")).as("the change waits for the next refresh").isPositive();
+      assertThat(TestDb.count("SELECT count(*) FROM aggregate_invalidations WHERE client_id = ?", client))
+          .as("the invalidation waits for the next refresh").isOne();
     }
     RefreshRun run = repository.refresh(TIMEOUT, 1000).await().atMost(TIMEOUT);
     assertThat(run.outcome()).isIn(RefreshRun.Outcome.REFRESHED, RefreshRun.Outcome.UNCHANGED);
-    assertThat(TestDb.count("SELECT count(*) FROM hourly_aggregates WHERE client_id = ?", client)).isEqualTo(1);
+    assertThat(TestDb.count("SELECT count(*) FROM aggregate_buckets WHERE client_id = ?", client)).isEqualTo(1);
+    assertThat(TestDb.count("SELECT count(*) FROM aggregate_invalidations WHERE client_id = ?", client)).isZero();
   }
 
   @Test
@@ -64,7 +66,7 @@ class AggregateRefresherTest {
   }
 
   @Test
-  void onlyStatementsThatChangeEventsMarkAChange() throws Exception {
+  void onlyStatementsThatChangeEventsInvalidateTheirBuckets() throws Exception {
     String client = newClientId("marks");
     JsonPath stored = given().contentType(ContentType.JSON).body(event(client, "m", "1", "2024-10-02T00:00:00Z")).post("/events")
         .then().statusCode(201).extract().jsonPath();
@@ -89,6 +91,15 @@ class AggregateRefresherTest {
         assertThat(fresh.executeUpdate()).isOne();
       }
       assertThat(markers(c)).isEqualTo(before + 1);
+      try (PreparedStatement bucket = c.prepareStatement("SELECT metric, bucket AT TIME ZONE 'UTC' AS bucket FROM aggregate_invalidations "
+          + "WHERE client_id = ?")) {
+        bucket.setString(1, client);
+        try (ResultSet rs = bucket.executeQuery()) {
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getString("metric")).isEqualTo("m");
+          assertThat(rs.getString("bucket")).as("the event's 15-minute bucket").isEqualTo("2024-10-02 00:00:00");
+        }
+      }
       try (PreparedStatement delete = c.prepareStatement("DELETE FROM events WHERE client_id = ? AND fingerprint = 'another-fingerprint'")) {
         delete.setString(1, client);
         delete.executeUpdate();
@@ -99,7 +110,7 @@ class AggregateRefresherTest {
   }
 
   private static long markers(Connection c) throws Exception {
-    try (PreparedStatement count = c.prepareStatement("SELECT count(*) FROM aggregate_changes"); ResultSet rs = count.executeQuery()) {
+    try (PreparedStatement count = c.prepareStatement("SELECT count(*) FROM aggregate_invalidations"); ResultSet rs = count.executeQuery()) {
       rs.next();
       return rs.getLong(1);
     }

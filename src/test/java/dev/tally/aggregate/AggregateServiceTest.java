@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -18,8 +20,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class AggregateServiceTest {
 
   private static final AggregateQuery QUERY =
-      new AggregateQuery("client_A", null, Instant.parse("2024-01-01T00:00:00Z"), null, Granularity.HOUR, 1000, null);
-  private static final AggregateRow ROW = new AggregateRow("client_A", "m", Instant.parse("2024-01-01T00:00:00Z"), 2,
+      new AggregateQuery("client_A", null, Instant.parse("2024-01-01T00:00:00Z"), null, Granularity.HOUR, ZoneOffset.UTC, 1000, null);
+  private static final AggregateRow ROW = new AggregateRow("client_A", "m", "2024-01-01T00:00:00Z", 2,
       new BigDecimal("3.5"), new BigDecimal("1"), new BigDecimal("2.5"), new BigDecimal("1.75"));
   private static final AggregatePage PAGE = page(false, ROW);
   private static final String ETAG = etag(5, QUERY, PAGE);
@@ -50,9 +52,10 @@ class AggregateServiceTest {
     assertThat(etag(5, QUERY, PAGE)).isEqualTo(ETAG);
     assertThat(etag(5, QUERY, new AggregatePage(Instant.parse("2030-01-01T00:00:00Z"), "hour", List.of(ROW), false)))
         .as("asOf moves on without the rows changing").isEqualTo(ETAG);
-    AggregateQuery daily = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.DAY, 1000, null);
-    AggregateQuery smaller = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.HOUR, 10, null);
-    AggregateQuery scoped = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.HOUR, 1000, List.of("client_A"));
+    AggregateQuery daily = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.DAY, ZoneOffset.UTC, 1000, null);
+    AggregateQuery smaller = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.HOUR, ZoneOffset.UTC, 10, null);
+    AggregateQuery scoped = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.HOUR, ZoneOffset.UTC, 1000, List.of("client_A"));
+    AggregateQuery zoned = new AggregateQuery("client_A", null, QUERY.from(), null, Granularity.HOUR, ZoneId.of("Asia/Kolkata"), 1000, null);
     AggregateRow counted = new AggregateRow("client_A", "m", ROW.bucket(), 3, ROW.sum(), ROW.min(), ROW.max(), ROW.avg());
     AggregateRow rescaled = new AggregateRow("client_A", "m", ROW.bucket(), 2, new BigDecimal("3.50"), ROW.min(), ROW.max(), ROW.avg());
     assertThat(List.of(
@@ -60,6 +63,7 @@ class AggregateServiceTest {
         etag(5, daily, PAGE),
         etag(5, smaller, PAGE),
         etag(5, scoped, PAGE),
+        etag(5, zoned, PAGE),
         etag(5, QUERY, page(true, ROW)),
         etag(5, QUERY, page(false)),
         etag(5, QUERY, page(false, counted)),
@@ -102,7 +106,7 @@ class AggregateServiceTest {
       case "IN_A_LIST" -> "\"x\", " + olderGeneration;
       case "STAR" -> "*";
       case "OTHER_ROWS" -> etag(5, QUERY, page(true, ROW));
-      case "OTHER_QUERY" -> etag(5, new AggregateQuery("client_B", null, null, null, Granularity.HOUR, 1000, null), PAGE);
+      case "OTHER_QUERY" -> etag(5, new AggregateQuery("client_B", null, null, null, Granularity.HOUR, ZoneOffset.UTC, 1000, null), PAGE);
       case "NULL" -> null;
       case "BLANK" -> " ";
       case "ODD_CHARACTERS" -> olderGeneration.replace("W/\"g3-", "W/\"g3-\"");

@@ -72,12 +72,12 @@ class AggregatesTest {
     assertThat(decimal(hours, "rows[0].sum")).isEqualTo("123456789012345678.12345679");
 
     Map<String, Object> stored = TestDb.one(
-        "SELECT amount_sum::text AS sum, event_count FROM hourly_aggregates WHERE client_id = ? AND metric = 'value'", client);
+        "SELECT amount_sum::text AS sum, event_count FROM aggregate_hours WHERE client_id = ? AND metric = 'value'", client);
     assertThat(stored).containsEntry("sum", "0.3").containsEntry("event_count", 2L);
   }
 
   @Test
-  void hourDayAndTotalAreSummedFromTheHourlyBucketsInUtc() {
+  void hourDayAndTotalAreReadFromTheirLevelsInUtc() {
     String client = newClientId("grain");
     postAndRefresh(
         event(client, "sales", "1", "2024-03-01T10:15:00Z"),
@@ -111,9 +111,12 @@ class AggregatesTest {
     assertThat(decimal(total, "rows[1].max")).isEqualTo("10");
     assertThat(decimal(total, "rows[0].sum")).isEqualTo("-5");
 
-    // What the answers were summed from: the stored hourly rows, the Berlin event in 23:00 UTC.
-    assertThat(TestDb.count("SELECT count(*) FROM hourly_aggregates WHERE client_id = ?", client)).isEqualTo(4);
-    assertThat(TestDb.one("SELECT event_count, amount_sum::text AS sum FROM hourly_aggregates "
+    // What the answers were read from: the stored hourly rows (the Berlin event in 23:00 UTC), the day rows, the totals.
+    assertThat(TestDb.count("SELECT count(*) FROM aggregate_hours WHERE client_id = ?", client)).isEqualTo(4);
+    assertThat(TestDb.count("SELECT count(*) FROM aggregate_days WHERE client_id = ?", client)).isEqualTo(3);
+    assertThat(TestDb.one("SELECT event_count, amount_sum::text AS sum FROM aggregate_totals WHERE client_id = ? AND metric = 'sales'",
+        client)).containsEntry("event_count", 5L).containsEntry("sum", "20");
+    assertThat(TestDb.one("SELECT event_count, amount_sum::text AS sum FROM aggregate_hours "
             + "WHERE client_id = ? AND metric = 'sales' AND bucket = '2024-03-01T23:00:00Z'", client))
         .containsEntry("event_count", 2L).containsEntry("sum", "7");
   }
@@ -139,10 +142,17 @@ class AggregatesTest {
     assertThat(total.getList("rows.metric", String.class)).containsExactly("m", "n");
     assertThat(decimal(total, "rows[0].sum")).isEqualTo("5");
 
-    // A day row covers only the hours of that day inside [from, to).
-    JsonPath partialDay = aggregates(params("clientId", client, "metric", "m", "from", "2024-04-01T11:00:00Z", "granularity", "day"));
-    assertThat(partialDay.getList("rows.count", Long.class)).containsExactly(2L);
-    assertThat(decimal(partialDay, "rows[0].sum")).isEqualTo("7");
+    // A total over hours is tiled from the hours and the days inside [from, to).
+    JsonPath span = aggregates(params("clientId", client, "metric", "m", "from", "2024-03-31T23:00:00Z", "to", "2024-04-02T01:00:00Z",
+        "granularity", "total"));
+    assertThat(span.getList("rows.count", Long.class)).containsExactly(4L);
+    assertThat(decimal(span, "rows[0].sum")).isEqualTo("10");
+
+    // Days cannot be cut: a day query's bounds are the starts of days.
+    JsonPath day = aggregates(params("clientId", client, "metric", "m", "from", "2024-04-01T00:00:00Z", "to", "2024-04-02T00:00:00Z",
+        "granularity", "day"));
+    assertThat(day.getList("rows.count", Long.class)).containsExactly(4L);
+    badParameter("from", "clientId", client, "from", "2024-04-01T11:00:00Z", "granularity", "day");
 
     JsonPath onlyTo = aggregates(params("clientId", client, "metric", "m", "to", "2024-04-01T10:00:00Z"));
     assertThat(onlyTo.getList("rows.bucket", String.class)).containsExactly("2024-04-01T09:00:00Z");
@@ -181,7 +191,8 @@ class AggregatesTest {
     JsonPath after = aggregates(params("clientId", client));
     assertThat(after.getList("rows.bucket", String.class)).containsExactly("2020-01-15T03:00:00Z", "2024-05-01T08:00:00Z");
     assertThat(after.getList("rows.count", Long.class)).containsExactly(1L, 2L);
-    assertThat(TestDb.count("SELECT count(*) FROM hourly_aggregates WHERE client_id = ?", client)).isEqualTo(2);
+    assertThat(TestDb.count("SELECT count(*) FROM aggregate_buckets WHERE client_id = ?", client)).as("15-minute buckets").isEqualTo(3);
+    assertThat(TestDb.one("SELECT event_count FROM aggregate_totals WHERE client_id = ?", client)).containsEntry("event_count", 3L);
   }
 
   @Test
@@ -239,6 +250,10 @@ class AggregatesTest {
     badParameter("limit", "limit", "0");
     badParameter("limit", "limit", "1000000");
     badParameter("limit", "limit", "ten");
+    badParameter("tz", "tz", "Mars/Olympus_Mons");
+    badParameter("tz", "tz", "+05:30");
+    badParameter("from", "tz", "Asia/Kolkata", "from", "2024-01-01T00:00:00Z");
+    badParameter("to", "tz", "America/New_York", "granularity", "day", "to", "2024-03-10T00:00:00Z");
   }
 
   @Test
@@ -327,7 +342,7 @@ class AggregatesTest {
         .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
         .until(() -> aggregates(params("clientId", client)).getList("rows"), found -> !found.isEmpty());
     assertThat(rows).hasSize(1);
-    assertThat(TestDb.count("SELECT count(*) FROM hourly_aggregates WHERE client_id = ?", client)).isEqualTo(1);
+    assertThat(TestDb.count("SELECT count(*) FROM aggregate_buckets WHERE client_id = ?", client)).isEqualTo(1);
   }
 
   @Test

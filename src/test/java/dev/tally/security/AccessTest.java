@@ -32,6 +32,7 @@ class AccessTest {
   private static final String EXPECTED = """
       DELETE /keys/{id}                                   -> admin
       GET    /aggregates                                  -> read admin
+      GET    /aggregates/rebuilds/{id}                    -> admin
       GET    /clients/{clientId}/mapping                  -> admin
       GET    /clients/{clientId}/mapping/versions         -> admin
       GET    /events/{fingerprint}                        -> read admin
@@ -40,6 +41,7 @@ class AccessTest {
       GET    /mapping-presets/{name}                      -> ingest read admin
       GET    /raw-events                                  -> read admin
       GET    /replays/{id}                                -> admin
+      POST   /aggregates/rebuild                          -> admin
       POST   /aggregates/refresh                          -> admin
       POST   /batch                                       -> ingest, key in body
       POST   /events                                      -> ingest admin
