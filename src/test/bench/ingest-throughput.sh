@@ -9,7 +9,10 @@
 # Phases: single-event POSTs at LOAD_CONNECTIONS (the peak), 100-event batches, single events paced to half that
 # peak (latency under a load the service keeps up with), single events over one connection. The JVM's CPU time
 # per event (/proc) and its resident memory at the peak are printed next to them.
-# LOAD_SECONDS (20) per measurement, LOAD_CONNECTIONS (32) connections / pgbench clients. It prints the load average
+# LOAD_SECONDS (20) per measurement, LOAD_CONNECTIONS (32) connections / pgbench clients. WARMUP_SECONDS (20): single
+# events, then batches, sent before anything is measured and not counted — a JVM fresh from startup spends its first
+# seconds of load compiling (a JFR recording of a cold 20 s phase showed the C2 compiler thread busier than both
+# event loops together), which no long-running replica pays. It prints the load average
 # before and after: figures from a machine busy with other work are not comparable across runs, only within one.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -44,6 +47,15 @@ TALLY_SECURITY_RATE_LIMIT_BURST=1000000 \
   start_tally "$db" "$port" "$mport" "$TALLY_BENCH_KEY" "$work/app.log"
 pid=$tally_pid
 await_ready "$pid" "$mport" 120 Tally || { tail -50 "$work/app.log" >&2; exit 1; }
+
+# Warm-up, not measured (see above).
+warmup="${WARMUP_SECONDS:-20}"
+if [ "$warmup" -gt 0 ]; then
+  BENCH_TAG=warm-single wrk -t2 -c"$connections" -d"${warmup}s" --timeout 10s -s src/test/bench/single-events.lua \
+    "http://127.0.0.1:$port" >/dev/null
+  BENCH_TAG=warm-batch BENCH_BATCH=$batch wrk -t2 -c"$connections" -d"$(( (warmup + 1) / 2 ))s" --timeout 10s \
+    -s src/test/bench/single-events.lua "http://127.0.0.1:$port" >/dev/null
+fi
 
 # Baseline 1: the database's floor for one event — two separately committed inserts into Tally's own tables.
 cat >"$work/floor.sql" <<'SQL'
