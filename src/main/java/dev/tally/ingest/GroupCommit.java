@@ -72,6 +72,7 @@ public class GroupCommit {
   private Timer waited;
   private Counter isolated;
   private Counter refused;
+  private Counter expired;
 
   @PostConstruct
   void registerMetrics() {
@@ -94,6 +95,9 @@ public class GroupCommit {
         .register(metrics);
     refused = Counter.builder("tally.ingest.group.refused")
         .description("Requests answered 503 at once because tally.ingest.group-commit.max-queued-events was reached")
+        .register(metrics);
+    expired = Counter.builder("tally.ingest.group.expired")
+        .description("Requests dropped from the queue unwritten because tally.ingest.request-deadline passed while they waited (already answered 503)")
         .register(metrics);
   }
 
@@ -125,6 +129,7 @@ public class GroupCommit {
   private void submit(Member member) {
     TallyConfig.GroupCommit settings = config.ingest().groupCommit();
     List<List<Member>> groups;
+    List<Member> late = new ArrayList<>(0);
     int held;
     synchronized (this) {
       held = waitingEvents + writingEvents;
@@ -134,9 +139,10 @@ public class GroupCommit {
       } else {
         waiting.add(member);
         waitingEvents += member.size();
-        groups = closeGroups(settings);
+        groups = closeGroups(settings, late);
       }
     }
+    expire(late);
     if (groups == null) {
       refused.increment();
       member.reply().fail(new DatabaseUnavailableException("this replica holds " + held
@@ -146,10 +152,21 @@ public class GroupCommit {
     groups.forEach(this::start);
   }
 
-  /** The groups to send now: while a writer is free, or the waiting ones are enough or have waited enough. */
-  private List<List<Member>> closeGroups(TallyConfig.GroupCommit settings) {
+  /**
+   * The groups to send now: while a writer is free, or the waiting ones are enough or have waited enough. Members
+   * that waited longer than tally.ingest.request-deadline go to {@code late} instead, unwritten: their clients were
+   * answered 503 at the deadline, and under overload writing them would only delay the requests that can still be
+   * answered in time (their retries are written as new requests).
+   */
+  private List<List<Member>> closeGroups(TallyConfig.GroupCommit settings, List<Member> late) {
     List<List<Member>> groups = new ArrayList<>(1);
     long maxWaitNanos = settings.maxWait().toNanos();
+    long expiredBefore = System.nanoTime() - config.ingest().requestDeadline().toNanos();
+    while (!waiting.isEmpty() && waiting.peek().arrived() - expiredBefore < 0) {
+      Member gone = waiting.poll();
+      waitingEvents -= gone.size();
+      late.add(gone);
+    }
     while (!waiting.isEmpty()
         && (writing < settings.writers()
             || waitingEvents >= settings.maxEvents()
@@ -169,12 +186,14 @@ public class GroupCommit {
     if (!waiting.isEmpty() && timer == -1) {
       long due = Math.max(1, TimeUnit.NANOSECONDS.toMillis(maxWaitNanos - (System.nanoTime() - waiting.peek().arrived())));
       timer = vertx.setTimer(due, id -> {
-        List<List<Member>> late;
+        List<List<Member>> ready;
+        List<Member> expiredMembers = new ArrayList<>(0);
         synchronized (this) {
           timer = -1;
-          late = closeGroups(config.ingest().groupCommit());
+          ready = closeGroups(config.ingest().groupCommit(), expiredMembers);
         }
-        late.forEach(this::start);
+        expire(expiredMembers);
+        ready.forEach(this::start);
       });
     }
     return groups;
@@ -201,12 +220,22 @@ public class GroupCommit {
 
   private void finished(int events) {
     List<List<Member>> groups;
+    List<Member> late = new ArrayList<>(0);
     synchronized (this) {
       writing--;
       writingEvents -= events;
-      groups = closeGroups(config.ingest().groupCommit());
+      groups = closeGroups(config.ingest().groupCommit(), late);
     }
+    expire(late);
     groups.forEach(this::start);
+  }
+
+  private void expire(List<Member> late) {
+    for (Member m : late) {
+      expired.increment();
+      m.reply().fail(new DatabaseUnavailableException("waited longer than tally.ingest.request-deadline ("
+          + config.ingest().requestDeadline().toMillis() + " ms) for a writer; nothing was stored"));
+    }
   }
 
   /** Raw rows first (committed), then normalization and the settle; every member is answered by the end. */
