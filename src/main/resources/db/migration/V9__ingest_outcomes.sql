@@ -9,7 +9,9 @@
 --                    Deltas add up whatever order transactions commit in, so folding them is exact.
 --   outcome_buckets  per client (''  when no clientId could be read) and 15-minute bucket: one count per status.
 --   outcome_codes    per client, bucket and rejection code (raw_events.reasons[].code of rejected and unparseable rows):
---                    how many rows carry it (once per row), and the newest such row as an example, with its message.
+--                    how many rows carry it (once per row), and the newest three rows given it as examples (a replay
+--                    may settle an example differently later; it stays an example of what was received), with the
+--                    newest one's message.
 --
 -- aggregate_refresh folds the deltas its first statement deletes into both tables in that same statement (one
 -- snapshot): a delta committed later stays for the next refresh, none is folded twice.
@@ -20,7 +22,7 @@ CREATE TABLE outcome_changes (
     status          text        NOT NULL,
     code            text,
     delta           bigint      NOT NULL,
-    example_raw_id  bigint,
+    examples        bigint[],
     example_message text
 );
 
@@ -44,7 +46,7 @@ CREATE TABLE outcome_codes (
     bucket          timestamptz NOT NULL,
     code            text        NOT NULL,
     rows_count      bigint      NOT NULL,
-    example_raw_id  bigint,
+    examples        bigint[]    NOT NULL DEFAULT '{}',
     example_message text,
     PRIMARY KEY (client_id, bucket, code)
 );
@@ -52,12 +54,12 @@ CREATE INDEX outcome_codes_empty_idx ON outcome_codes (client_id, bucket, code) 
 
 CREATE FUNCTION outcome_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO outcome_changes (client_id, bucket, status, code, delta, example_raw_id, example_message)
+  INSERT INTO outcome_changes (client_id, bucket, status, code, delta, examples, example_message)
   SELECT coalesce(client_id, ''), aggregate_bucket(received_at), status, NULL, count(*), NULL, NULL
     FROM inserted GROUP BY 1, 2, 3
   UNION ALL
-  SELECT coalesce(r.client_id, ''), aggregate_bucket(r.received_at), r.status, c.code, count(DISTINCT r.id), max(r.id),
-         (array_agg(c.message ORDER BY r.id DESC))[1]
+  SELECT coalesce(r.client_id, ''), aggregate_bucket(r.received_at), r.status, c.code, count(DISTINCT r.id),
+         (array_agg(DISTINCT r.id ORDER BY r.id DESC))[1:3], (array_agg(c.message ORDER BY r.id DESC))[1]
     FROM inserted r
     CROSS JOIN LATERAL (SELECT e->>'code' AS code, e->>'message' AS message
                           FROM jsonb_array_elements(CASE WHEN jsonb_typeof(r.reasons) = 'array' THEN r.reasons ELSE '[]' END) e) c
@@ -70,7 +72,7 @@ CREATE FUNCTION outcome_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   -- Most updates change nothing counted (a settle failure marked, a replay re-rejecting for the same reason): the
   -- -1 and +1 cancel out and nothing is written.
-  INSERT INTO outcome_changes (client_id, bucket, status, code, delta, example_raw_id, example_message)
+  INSERT INTO outcome_changes (client_id, bucket, status, code, delta, examples, example_message)
   WITH changed AS (
     SELECT -1 AS sign, id, client_id, received_at, status, reasons FROM old_rows
     UNION ALL
@@ -79,7 +81,7 @@ BEGIN
   SELECT coalesce(client_id, ''), aggregate_bucket(received_at), status, NULL, sum(sign), NULL, NULL
     FROM changed GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
   UNION ALL
-  SELECT client_id, bucket, status, code, sum(sign), max(id) FILTER (WHERE sign > 0),
+  SELECT client_id, bucket, status, code, sum(sign), (array_agg(id ORDER BY id DESC) FILTER (WHERE sign > 0))[1:3],
          (array_agg(message ORDER BY id DESC) FILTER (WHERE sign > 0))[1]
     FROM (SELECT DISTINCT ON (r.sign, r.id, c.code) r.sign, r.id, coalesce(r.client_id, '') AS client_id,
                  aggregate_bucket(r.received_at) AS bucket, r.status, c.code, c.message
@@ -93,7 +95,7 @@ END $$;
 
 CREATE FUNCTION outcome_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO outcome_changes (client_id, bucket, status, code, delta, example_raw_id, example_message)
+  INSERT INTO outcome_changes (client_id, bucket, status, code, delta, examples, example_message)
   SELECT coalesce(client_id, ''), aggregate_bucket(received_at), status, NULL, -count(*), NULL, NULL
     FROM old_rows GROUP BY 1, 2, 3
   UNION ALL
@@ -154,17 +156,20 @@ BEGIN
            duplicate = o.duplicate + excluded.duplicate, rejected = o.rejected + excluded.rejected,
            conflict = o.conflict + excluded.conflict, unparseable = o.unparseable + excluded.unparseable
   ), codes AS (
-    SELECT client_id, bucket, code, sum(delta) AS delta, max(example_raw_id) AS example_raw_id,
-           (array_agg(example_message ORDER BY example_raw_id DESC NULLS LAST))[1] AS example_message
-      FROM taken WHERE code IS NOT NULL GROUP BY client_id, bucket, code
+    SELECT t.client_id, t.bucket, t.code, sum(t.delta) AS delta,
+           coalesce((SELECT array_agg(DISTINCT x ORDER BY x DESC) FROM taken u, unnest(u.examples) x
+                      WHERE u.client_id = t.client_id AND u.bucket = t.bucket AND u.code = t.code), '{}') AS examples,
+           (array_agg(t.example_message ORDER BY t.examples[1] DESC NULLS LAST))[1] AS example_message
+      FROM taken t WHERE t.code IS NOT NULL GROUP BY t.client_id, t.bucket, t.code
   ), coded AS (
-    INSERT INTO outcome_codes AS o (client_id, bucket, code, rows_count, example_raw_id, example_message)
-    SELECT client_id, bucket, code, delta, example_raw_id, example_message FROM codes
+    INSERT INTO outcome_codes AS o (client_id, bucket, code, rows_count, examples, example_message)
+    SELECT client_id, bucket, code, delta, examples[1:3], example_message FROM codes
     ON CONFLICT (client_id, bucket, code) DO UPDATE
        SET rows_count = o.rows_count + excluded.rows_count,
-           example_raw_id = CASE WHEN excluded.example_raw_id > coalesce(o.example_raw_id, 0)
-                                 THEN excluded.example_raw_id ELSE o.example_raw_id END,
-           example_message = CASE WHEN excluded.example_raw_id > coalesce(o.example_raw_id, 0)
+           -- The newest three of both; the message follows the newest example.
+           examples = (SELECT coalesce(array_agg(x ORDER BY x DESC), '{}')
+                         FROM (SELECT DISTINCT x FROM unnest(o.examples || excluded.examples) x ORDER BY x DESC LIMIT 3) n),
+           example_message = CASE WHEN coalesce(excluded.examples[1], 0) > coalesce(o.examples[1], 0)
                                   THEN excluded.example_message ELSE o.example_message END
   )
   SELECT count(*) INTO taken_rows FROM taken;
@@ -237,9 +242,9 @@ SELECT coalesce(client_id, ''), aggregate_bucket(received_at),
        count(*) FILTER (WHERE status = 'duplicate'), count(*) FILTER (WHERE status = 'rejected'),
        count(*) FILTER (WHERE status = 'conflict'), count(*) FILTER (WHERE status = 'unparseable')
   FROM raw_events GROUP BY 1, 2;
-INSERT INTO outcome_codes (client_id, bucket, code, rows_count, example_raw_id, example_message)
-SELECT coalesce(r.client_id, ''), aggregate_bucket(r.received_at), c.code, count(DISTINCT r.id), max(r.id),
-       (array_agg(c.message ORDER BY r.id DESC))[1]
+INSERT INTO outcome_codes (client_id, bucket, code, rows_count, examples, example_message)
+SELECT coalesce(r.client_id, ''), aggregate_bucket(r.received_at), c.code, count(DISTINCT r.id),
+       (array_agg(DISTINCT r.id ORDER BY r.id DESC))[1:3], (array_agg(c.message ORDER BY r.id DESC))[1]
   FROM raw_events r
   CROSS JOIN LATERAL (SELECT e->>'code' AS code, e->>'message' AS message
                         FROM jsonb_array_elements(CASE WHEN jsonb_typeof(r.reasons) = 'array' THEN r.reasons ELSE '[]' END) e) c

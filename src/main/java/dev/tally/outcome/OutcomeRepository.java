@@ -58,22 +58,31 @@ public class OutcomeRepository {
         .map(rows -> buckets(rows, query));
   }
 
-  /** The {@code top} most frequent rejection codes of the query's clients and range. */
+  /**
+   * The {@code top} most frequent rejection codes of the query's clients and range, each with the newest
+   * {@code examples} raw ids given it in the range and the newest one's message.
+   */
   Uni<List<RejectionCode>> topCodes(OutcomeQuery query, int top, int examples) {
     SqlFilter filter = filter(query);
-    String sql = "SELECT client_id, code, sum(rows_count)::bigint AS rows_count,"
-        + " (array_agg(example_raw_id ORDER BY example_raw_id DESC NULLS LAST))[1:" + filter.bind(examples) + "] AS examples,"
-        + " (array_agg(example_message ORDER BY example_raw_id DESC NULLS LAST))[1] AS message"
-        + " FROM outcome_codes" + filter.where()
-        + " GROUP BY client_id, code HAVING sum(rows_count) > 0 ORDER BY 3 DESC, 1, 2 LIMIT " + filter.bind(top);
+    String from = filter.bind(OffsetDateTime.ofInstant(query.from(), ZoneOffset.UTC));
+    String to = filter.bind(OffsetDateTime.ofInstant(query.to(), ZoneOffset.UTC));
+    String sql = "WITH top AS (SELECT client_id, code, sum(rows_count)::bigint AS rows_count FROM outcome_codes" + filter.where()
+        + " GROUP BY client_id, code HAVING sum(rows_count) > 0 ORDER BY 3 DESC, 1, 2 LIMIT " + filter.bind(top) + ")"
+        + " SELECT t.client_id, t.code, t.rows_count, e.examples, e.message FROM top t CROSS JOIN LATERAL ("
+        + "   SELECT array_agg(x.id ORDER BY x.id DESC) AS examples, (array_agg(x.message ORDER BY x.id DESC))[1] AS message"
+        + "     FROM (SELECT DISTINCT ON (id) id, o.example_message AS message"
+        + "             FROM outcome_codes o, unnest(o.examples) id"
+        + "            WHERE o.client_id = t.client_id AND o.code = t.code AND o.bucket >= " + from + " AND o.bucket < " + to
+        + "            ORDER BY id DESC LIMIT " + filter.bind(examples) + ") x) e"
+        + " ORDER BY t.rows_count DESC, t.client_id, t.code";
     return pool.preparedQuery(sql).execute(filter.params())
         .onFailure().transform(DatabaseFailures::classify)
         .map(rows -> {
           List<RejectionCode> codes = new ArrayList<>();
           for (Row row : rows) {
-            List<Long> ids = Arrays.stream(row.getArrayOfLongs("examples")).filter(id -> id != null).toList();
+            Long[] ids = row.getArrayOfLongs("examples");
             codes.add(new RejectionCode(client(row.getString("client_id")), row.getString("code"), row.getLong("rows_count"),
-                ids, row.getString("message")));
+                ids == null ? List.of() : Arrays.stream(ids).toList(), row.getString("message")));
           }
           return codes;
         });

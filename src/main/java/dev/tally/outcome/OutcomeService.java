@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.HexFormat;
 
 /**
@@ -40,8 +41,13 @@ public class OutcomeService {
   private Uni<Reply> read(OutcomeQuery query, String queryHash) {
     return repository.buckets(query).flatMap(found -> repository.topCodes(query, config.outcomes().topCodes(), EXAMPLES)
         .map(codes -> new Reply(tag(found.state().generation(), queryHash), found.state().asOf(),
-            new OutcomePage(found.state().asOf(), query.granularity().parameterValue(), query.zone().getId(), query.from(),
+            new OutcomePage(found.state().asOf(), query.granularity().parameterValue(), zoneName(query), query.from(),
                 query.to(), found.buckets(), found.truncated(), codes))));
+  }
+
+  /** The zone's IANA id; UTC by name. */
+  private static String zoneName(OutcomeQuery query) {
+    return query.zone().equals(ZoneOffset.UTC) ? "UTC" : query.zone().getId();
   }
 
   /** If-None-Match lists the tag (weakly compared, RFC 9110) or is "*". */
