@@ -55,7 +55,7 @@ CREATE INDEX outcome_codes_empty_idx ON outcome_codes (client_id, bucket, code) 
 CREATE FUNCTION outcome_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO outcome_changes (client_id, bucket, status, code, delta, examples, example_message)
-  SELECT coalesce(client_id, ''), aggregate_bucket(received_at), status, NULL, count(*), NULL, NULL
+  SELECT coalesce(client_id, ''), aggregate_bucket(received_at), status, NULL, count(*), NULL::bigint[], NULL
     FROM inserted GROUP BY 1, 2, 3
   UNION ALL
   SELECT coalesce(r.client_id, ''), aggregate_bucket(r.received_at), r.status, c.code, count(DISTINCT r.id),
@@ -78,7 +78,7 @@ BEGIN
     UNION ALL
     SELECT 1, id, client_id, received_at, status, reasons FROM new_rows
   )
-  SELECT coalesce(client_id, ''), aggregate_bucket(received_at), status, NULL, sum(sign), NULL, NULL
+  SELECT coalesce(client_id, ''), aggregate_bucket(received_at), status, NULL, sum(sign), NULL::bigint[], NULL
     FROM changed GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
   UNION ALL
   SELECT client_id, bucket, status, code, sum(sign), (array_agg(id ORDER BY id DESC) FILTER (WHERE sign > 0))[1:3],
@@ -96,10 +96,10 @@ END $$;
 CREATE FUNCTION outcome_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO outcome_changes (client_id, bucket, status, code, delta, examples, example_message)
-  SELECT coalesce(client_id, ''), aggregate_bucket(received_at), status, NULL, -count(*), NULL, NULL
+  SELECT coalesce(client_id, ''), aggregate_bucket(received_at), status, NULL, -count(*), NULL::bigint[], NULL
     FROM old_rows GROUP BY 1, 2, 3
   UNION ALL
-  SELECT coalesce(r.client_id, ''), aggregate_bucket(r.received_at), r.status, c.code, -count(DISTINCT r.id), NULL, NULL
+  SELECT coalesce(r.client_id, ''), aggregate_bucket(r.received_at), r.status, c.code, -count(DISTINCT r.id), NULL::bigint[], NULL
     FROM old_rows r
     CROSS JOIN LATERAL (SELECT e->>'code' AS code
                           FROM jsonb_array_elements(CASE WHEN jsonb_typeof(r.reasons) = 'array' THEN r.reasons ELSE '[]' END) e) c
