@@ -9,9 +9,10 @@
 --                    Deltas add up whatever order transactions commit in, so folding them is exact.
 --   outcome_buckets  per client (''  when no clientId could be read) and 15-minute bucket: one count per status.
 --   outcome_codes    per client, bucket and rejection code (raw_events.reasons[].code of rejected and unparseable rows):
---                    how many rows carry it (once per row), and the newest three rows given it as examples (a replay
---                    may settle an example differently later; it stays an example of what was received), with the
---                    newest one's message.
+--                    how many rows carry it (once per row), and up to three of them as examples, the newest given it,
+--                    with the message of the newest. A row that loses the code (a replay accepts it, it is deleted)
+--                    stops being an example; the examples are not refilled from older rows, so a code whose newest
+--                    rows were all re-settled may show fewer examples than rows.
 --
 -- aggregate_refresh folds the deltas its first statement deletes into both tables in that same statement (one
 -- snapshot): a delta committed later stays for the next refresh, none is folded twice.
@@ -50,6 +51,11 @@ CREATE TABLE outcome_codes (
     example_message text,
     PRIMARY KEY (client_id, bucket, code)
 );
+-- The deltas one refresh folds: moved here from outcome_changes by its first statement (one snapshot), read by the
+-- statements after it, emptied before the refresh commits. Unlogged and empty whenever no refresh runs, like
+-- aggregate_dirty.
+CREATE UNLOGGED TABLE outcome_taken (LIKE outcome_changes);
+
 CREATE INDEX outcome_codes_empty_idx ON outcome_codes (client_id, bucket, code) WHERE rows_count = 0;
 
 CREATE FUNCTION outcome_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -81,15 +87,19 @@ BEGIN
   SELECT coalesce(client_id, ''), aggregate_bucket(received_at), status, NULL, sum(sign), NULL::bigint[], NULL
     FROM changed GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
   UNION ALL
-  SELECT client_id, bucket, status, code, sum(sign), (array_agg(id ORDER BY id DESC) FILTER (WHERE sign > 0))[1:3],
-         (array_agg(message ORDER BY id DESC) FILTER (WHERE sign > 0))[1]
-    FROM (SELECT DISTINCT ON (r.sign, r.id, c.code) r.sign, r.id, coalesce(r.client_id, '') AS client_id,
-                 aggregate_bucket(r.received_at) AS bucket, r.status, c.code, c.message
-            FROM changed r
-            CROSS JOIN LATERAL (SELECT e->>'code' AS code, e->>'message' AS message
-                                  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(r.reasons) = 'array' THEN r.reasons ELSE '[]' END) e) c
-           WHERE r.status IN ('rejected', 'unparseable') AND c.code IS NOT NULL) per_row
-   GROUP BY 1, 2, 3, 4 HAVING sum(sign) <> 0;
+  -- Per row and code, the net change: a row that leaves a code is listed as -id (removed from the examples), one
+  -- that gains it as +id; a row re-rejected for the same reason nets out and is not listed.
+  SELECT client_id, bucket, status, code, sum(net), array_agg(net * id ORDER BY id DESC),
+         (array_agg(message ORDER BY id DESC) FILTER (WHERE net > 0))[1]
+    FROM (SELECT client_id, bucket, status, code, id, sum(sign) AS net, max(message) FILTER (WHERE sign > 0) AS message
+            FROM (SELECT DISTINCT ON (r.sign, r.id, c.code) r.sign, r.id, coalesce(r.client_id, '') AS client_id,
+                         aggregate_bucket(r.received_at) AS bucket, r.status, c.code, c.message
+                    FROM changed r
+                    CROSS JOIN LATERAL (SELECT e->>'code' AS code, e->>'message' AS message
+                                          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(r.reasons) = 'array' THEN r.reasons ELSE '[]' END) e) c
+                   WHERE r.status IN ('rejected', 'unparseable') AND c.code IS NOT NULL) per_code
+           GROUP BY 1, 2, 3, 4, 5 HAVING sum(sign) <> 0) per_row
+   GROUP BY 1, 2, 3, 4;
   RETURN NULL;
 END $$;
 
@@ -99,7 +109,8 @@ BEGIN
   SELECT coalesce(client_id, ''), aggregate_bucket(received_at), status, NULL, -count(*), NULL::bigint[], NULL
     FROM old_rows GROUP BY 1, 2, 3
   UNION ALL
-  SELECT coalesce(r.client_id, ''), aggregate_bucket(r.received_at), r.status, c.code, -count(DISTINCT r.id), NULL::bigint[], NULL
+  SELECT coalesce(r.client_id, ''), aggregate_bucket(r.received_at), r.status, c.code, -count(DISTINCT r.id),
+         array_agg(DISTINCT -r.id), NULL
     FROM old_rows r
     CROSS JOIN LATERAL (SELECT e->>'code' AS code
                           FROM jsonb_array_elements(CASE WHEN jsonb_typeof(r.reasons) = 'array' THEN r.reasons ELSE '[]' END) e) c
@@ -132,53 +143,70 @@ CREATE TRIGGER raw_events_outcomes_delete AFTER DELETE ON raw_events
 CREATE TRIGGER raw_events_outcomes_truncate AFTER TRUNCATE ON raw_events
     FOR EACH STATEMENT EXECUTE FUNCTION outcome_truncated();
 
--- Folds every delta this statement's snapshot sees into the counts, in one statement; returns the deltas taken.
+-- Folds every delta its first statement's snapshot sees into the counts; returns the deltas taken. examples in a
+-- delta are signed raw ids: +id gained the code, -id lost it (re-settled or deleted); netted per id over the deltas
+-- taken, so whatever order their transactions committed in, a row is added, removed or left as it was.
 CREATE FUNCTION outcome_fold() RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
   taken_rows bigint;
 BEGIN
   WITH taken AS (
     DELETE FROM outcome_changes RETURNING *
-  ), statuses AS (
-    SELECT client_id, bucket,
-           coalesce(sum(delta) FILTER (WHERE status = 'pending'), 0) AS pending,
-           coalesce(sum(delta) FILTER (WHERE status = 'accepted'), 0) AS accepted,
-           coalesce(sum(delta) FILTER (WHERE status = 'duplicate'), 0) AS duplicate,
-           coalesce(sum(delta) FILTER (WHERE status = 'rejected'), 0) AS rejected,
-           coalesce(sum(delta) FILTER (WHERE status = 'conflict'), 0) AS conflict,
-           coalesce(sum(delta) FILTER (WHERE status = 'unparseable'), 0) AS unparseable
-      FROM taken WHERE code IS NULL GROUP BY client_id, bucket
-  ), counted AS (
-    INSERT INTO outcome_buckets AS o (client_id, bucket, pending, accepted, duplicate, rejected, conflict, unparseable)
-    SELECT * FROM statuses
-    ON CONFLICT (client_id, bucket) DO UPDATE
-       SET pending = o.pending + excluded.pending, accepted = o.accepted + excluded.accepted,
-           duplicate = o.duplicate + excluded.duplicate, rejected = o.rejected + excluded.rejected,
-           conflict = o.conflict + excluded.conflict, unparseable = o.unparseable + excluded.unparseable
-  ), codes AS (
-    SELECT t.client_id, t.bucket, t.code, sum(t.delta) AS delta,
-           coalesce((SELECT array_agg(DISTINCT x ORDER BY x DESC) FROM taken u, unnest(u.examples) x
-                      WHERE u.client_id = t.client_id AND u.bucket = t.bucket AND u.code = t.code), '{}') AS examples,
-           (array_agg(t.example_message ORDER BY t.examples[1] DESC NULLS LAST))[1] AS example_message
-      FROM taken t WHERE t.code IS NOT NULL GROUP BY t.client_id, t.bucket, t.code
-  ), coded AS (
-    INSERT INTO outcome_codes AS o (client_id, bucket, code, rows_count, examples, example_message)
-    SELECT client_id, bucket, code, delta, examples[1:3], example_message FROM codes
-    ON CONFLICT (client_id, bucket, code) DO UPDATE
-       SET rows_count = o.rows_count + excluded.rows_count,
-           -- The newest three of both; the message follows the newest example.
-           examples = (SELECT coalesce(array_agg(x ORDER BY x DESC), '{}')
-                         FROM (SELECT DISTINCT x FROM unnest(o.examples || excluded.examples) x ORDER BY x DESC LIMIT 3) n),
-           example_message = CASE WHEN coalesce(excluded.examples[1], 0) > coalesce(o.examples[1], 0)
-                                  THEN excluded.example_message ELSE o.example_message END
   )
-  SELECT count(*) INTO taken_rows FROM taken;
-
-  IF taken_rows > 0 THEN
-    DELETE FROM outcome_buckets
-     WHERE pending = 0 AND accepted = 0 AND duplicate = 0 AND rejected = 0 AND conflict = 0 AND unparseable = 0;
-    DELETE FROM outcome_codes WHERE rows_count = 0;
+  INSERT INTO outcome_taken SELECT * FROM taken;
+  GET DIAGNOSTICS taken_rows = ROW_COUNT;
+  IF taken_rows = 0 THEN
+    RETURN 0;
   END IF;
+
+  INSERT INTO outcome_buckets AS o (client_id, bucket, pending, accepted, duplicate, rejected, conflict, unparseable)
+  SELECT client_id, bucket,
+         coalesce(sum(delta) FILTER (WHERE status = 'pending'), 0),
+         coalesce(sum(delta) FILTER (WHERE status = 'accepted'), 0),
+         coalesce(sum(delta) FILTER (WHERE status = 'duplicate'), 0),
+         coalesce(sum(delta) FILTER (WHERE status = 'rejected'), 0),
+         coalesce(sum(delta) FILTER (WHERE status = 'conflict'), 0),
+         coalesce(sum(delta) FILTER (WHERE status = 'unparseable'), 0)
+    FROM outcome_taken WHERE code IS NULL GROUP BY client_id, bucket
+  ON CONFLICT (client_id, bucket) DO UPDATE
+     SET pending = o.pending + excluded.pending, accepted = o.accepted + excluded.accepted,
+         duplicate = o.duplicate + excluded.duplicate, rejected = o.rejected + excluded.rejected,
+         conflict = o.conflict + excluded.conflict, unparseable = o.unparseable + excluded.unparseable;
+
+  -- Rows that lost a code are no longer its examples.
+  WITH ids AS (
+    SELECT client_id, bucket, code, abs(x) AS id, sum(sign(x)) AS net
+      FROM outcome_taken, unnest(examples) x WHERE code IS NOT NULL GROUP BY 1, 2, 3, 4
+  ), removed AS (
+    SELECT client_id, bucket, code, array_agg(id) AS ids FROM ids WHERE net < 0 GROUP BY 1, 2, 3
+  )
+  UPDATE outcome_codes o SET examples = ARRAY(SELECT x FROM unnest(o.examples) x WHERE x <> ALL (r.ids) ORDER BY x DESC)
+    FROM removed r
+   WHERE o.client_id = r.client_id AND o.bucket = r.bucket AND o.code = r.code AND o.examples && r.ids;
+
+  -- The counts, and the rows that gained a code: the newest three of the kept and the added are the examples, and the
+  -- message follows the newest example added.
+  WITH ids AS (
+    SELECT client_id, bucket, code, abs(x) AS id, sum(sign(x)) AS net
+      FROM outcome_taken, unnest(examples) x WHERE code IS NOT NULL GROUP BY 1, 2, 3, 4
+  )
+  INSERT INTO outcome_codes AS o (client_id, bucket, code, rows_count, examples, example_message)
+  SELECT t.client_id, t.bucket, t.code, sum(t.delta),
+         (coalesce((SELECT array_agg(i.id ORDER BY i.id DESC) FROM ids i
+                     WHERE i.client_id = t.client_id AND i.bucket = t.bucket AND i.code = t.code AND i.net > 0), '{}'))[1:3],
+         (array_agg(t.example_message ORDER BY (SELECT max(x) FROM unnest(t.examples) x) DESC NULLS LAST)
+            FILTER (WHERE t.example_message IS NOT NULL))[1]
+    FROM outcome_taken t WHERE t.code IS NOT NULL GROUP BY t.client_id, t.bucket, t.code
+  ON CONFLICT (client_id, bucket, code) DO UPDATE
+     SET rows_count = o.rows_count + excluded.rows_count,
+         examples = (SELECT coalesce(array_agg(x ORDER BY x DESC), '{}')
+                       FROM (SELECT DISTINCT x FROM unnest(o.examples || excluded.examples) x ORDER BY x DESC LIMIT 3) n),
+         example_message = CASE WHEN coalesce(excluded.examples[1], 0) > coalesce(o.examples[1], 0) AND excluded.example_message IS NOT NULL
+                                THEN excluded.example_message ELSE o.example_message END;
+  DELETE FROM outcome_taken;
+  DELETE FROM outcome_buckets
+   WHERE pending = 0 AND accepted = 0 AND duplicate = 0 AND rejected = 0 AND conflict = 0 AND unparseable = 0;
+  DELETE FROM outcome_codes WHERE rows_count = 0;
   RETURN taken_rows;
 END $$;
 

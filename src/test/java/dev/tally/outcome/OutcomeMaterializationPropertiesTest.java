@@ -89,8 +89,10 @@ class OutcomeMaterializationPropertiesTest {
       }
       refresh();
       assertThat(differences(c, BUCKETS, RECOMPUTED_BUCKETS, prefix)).as("outcome_buckets vs a recompute from raw_events").isEmpty();
+      assertThat(count(c, "SELECT count(*) FROM outcome_codes WHERE client_id LIKE ? AND cardinality(examples) > 3", prefix))
+          .as("at most three examples").isZero();
       assertThat(differences(c, CODES_TABLE, RECOMPUTED_CODES, prefix)).as("outcome_codes vs a recompute from raw_events").isEmpty();
-      assertThat(strayExamples(c, prefix)).as("examples still stored are rows of their client and bucket").isEmpty();
+      assertThat(strayExamples(c, prefix)).as("every example is a raw row of its client and bucket that carries the code now").isEmpty();
     } finally {
       pool.shutdownNow();
     }
@@ -109,6 +111,16 @@ class OutcomeMaterializationPropertiesTest {
       + " 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint"
       + " FROM raw_events r, jsonb_array_elements(r.reasons) e"
       + " WHERE r.client_id LIKE ? AND r.status IN ('rejected', 'unparseable') GROUP BY 1, 2, 3";
+
+  private static long count(Connection c, String sql, String prefix) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, prefix + "%");
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
 
   /** Rows of the table and of its recompute that the other lacks (both ways). */
   private static List<String> differences(Connection c, String table, String recompute, String prefix) throws SQLException {
@@ -131,10 +143,11 @@ class OutcomeMaterializationPropertiesTest {
     return rows;
   }
 
-  /** Example ids whose raw row still exists but lies in another client or bucket than the code row naming it. */
+  /** Example ids that are not (any more) a rejected or unparseable raw row of their client and bucket with that code. */
   private static List<Long> strayExamples(Connection c, String prefix) throws SQLException {
-    String sql = "SELECT x FROM outcome_codes o, unnest(o.examples) x JOIN raw_events r ON r.id = x"
-        + " WHERE o.client_id LIKE ? AND (r.client_id <> o.client_id OR aggregate_bucket(r.received_at) <> o.bucket)";
+    String sql = "SELECT x FROM outcome_codes o, unnest(o.examples) x WHERE o.client_id LIKE ? AND NOT EXISTS ("
+        + " SELECT 1 FROM raw_events r, jsonb_array_elements(r.reasons) e WHERE r.id = x AND r.client_id = o.client_id"
+        + " AND aggregate_bucket(r.received_at) = o.bucket AND r.status IN ('rejected', 'unparseable') AND e->>'code' = o.code)";
     List<Long> stray = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, prefix + "%");
