@@ -189,14 +189,17 @@ BEGIN
   WITH ids AS (
     SELECT client_id, bucket, code, abs(x) AS id, sum(sign(x)) AS net
       FROM outcome_taken, unnest(examples) x WHERE code IS NOT NULL GROUP BY 1, 2, 3, 4
+  ), added AS (
+    SELECT client_id, bucket, code, (array_agg(id ORDER BY id DESC))[1:3] AS ids FROM ids WHERE net > 0 GROUP BY 1, 2, 3
+  ), counted AS (
+    SELECT client_id, bucket, code, sum(delta) AS delta,
+           (array_agg(example_message ORDER BY (SELECT max(x) FROM unnest(examples) x) DESC NULLS LAST)
+              FILTER (WHERE example_message IS NOT NULL))[1] AS message
+      FROM outcome_taken WHERE code IS NOT NULL GROUP BY 1, 2, 3
   )
   INSERT INTO outcome_codes AS o (client_id, bucket, code, rows_count, examples, example_message)
-  SELECT t.client_id, t.bucket, t.code, sum(t.delta),
-         (coalesce((SELECT array_agg(i.id ORDER BY i.id DESC) FROM ids i
-                     WHERE i.client_id = t.client_id AND i.bucket = t.bucket AND i.code = t.code AND i.net > 0), '{}'))[1:3],
-         (array_agg(t.example_message ORDER BY (SELECT max(x) FROM unnest(t.examples) x) DESC NULLS LAST)
-            FILTER (WHERE t.example_message IS NOT NULL))[1]
-    FROM outcome_taken t WHERE t.code IS NOT NULL GROUP BY t.client_id, t.bucket, t.code
+  SELECT c.client_id, c.bucket, c.code, c.delta, coalesce(a.ids, '{}'), c.message
+    FROM counted c LEFT JOIN added a ON a.client_id = c.client_id AND a.bucket = c.bucket AND a.code = c.code
   ON CONFLICT (client_id, bucket, code) DO UPDATE
      SET rows_count = o.rows_count + excluded.rows_count,
          examples = (SELECT coalesce(array_agg(x ORDER BY x DESC), '{}')
