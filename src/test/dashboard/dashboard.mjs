@@ -216,12 +216,17 @@ try {
 
   await page.click('.tabs a[data-tab="overview"]');
   await page.waitForFunction(() => document.querySelector('#outcome-stats [data-status="accepted"] .value')?.textContent === '9');
+  // The row left rejected now lacks the price the mapping points at: its code changed, and it is the only example left.
+  await page.waitForFunction((id) => {
+    const links = [...document.querySelectorAll('#rejections .examples a')].map((a) => a.dataset.raw);
+    return links.length === 1 && links[0] === String(id);
+  }, wordAmount.id);
   await page.screenshot({ path: `${SHOTS}/5-overview-admin.png`, fullPage: false });
 
   // Narrow screens: the same page, one column.
   await page.setViewportSize({ width: 420, height: 900 });
   await page.screenshot({ path: `${SHOTS}/6-overview-narrow.png`, fullPage: false });
-  step('after the replay: 9 accepted, 1 rejected (shown in the overview)');
+  step(`after the replay: 9 accepted, 1 rejected; its only example is raw event #${wordAmount.id}`);
 } finally {
   await browser.close();
 }
