@@ -3,9 +3,12 @@
 import { svg, clear, formatNumber } from './dom.js';
 import { label } from './time.js';
 
-const W = 760;
-const H = 230;
 const PAD = { left: 52, right: 12, top: 12, bottom: 28 };
+
+/** Drawn at the container's own width, so text keeps its size (the next refresh redraws after a resize). */
+function size(container, height) {
+  return { W: Math.max(280, Math.round(container.clientWidth || 760)), H: height };
+}
 
 function niceMax(value) {
   if (!(value > 0)) return 1;
@@ -23,7 +26,7 @@ function niceRange(min, max) {
   return [-m, m];
 }
 
-function frame(buckets, low, high, unit, timeZone, format) {
+function frame({ W, H }, buckets, low, high, unit, timeZone, format) {
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', preserveAspectRatio: 'xMidYMid meet' });
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
@@ -38,7 +41,7 @@ function frame(buckets, low, high, unit, timeZone, format) {
       svg('text', { x: PAD.left - 8, y: y(v) + 4, 'text-anchor': 'end' }, format(v)));
   }
   const spanDays = buckets.length > 1 ? (buckets[buckets.length - 1] - buckets[0]) / 86400e3 : 0;
-  const every = Math.max(1, Math.ceil(buckets.length / 7));
+  const every = Math.max(1, Math.ceil(buckets.length / Math.max(2, Math.floor(plotW / 90))));
   buckets.forEach((start, i) => {
     if (i % every === 0) {
       axis.append(svg('text', { x: x(i), y: H - 8, 'text-anchor': 'middle' }, label(start, unit, timeZone, spanDays)));
@@ -52,7 +55,7 @@ function frame(buckets, low, high, unit, timeZone, format) {
 export function stackedBars(container, { buckets, series, unit, timeZone, title }) {
   const totals = buckets.map((_, i) => series.reduce((sum, s) => sum + (s.values[i] || 0), 0));
   const high = niceMax(Math.max(0, ...totals));
-  const { root, x, y, slot } = frame(buckets, 0, high, unit, timeZone, (v) => formatNumber(v, true));
+  const { root, x, y, slot } = frame(size(container, 240), buckets, 0, high, unit, timeZone, (v) => formatNumber(v, true));
   root.setAttribute('aria-label', title);
   const width = Math.max(1, Math.min(28, slot * 0.7));
   const bars = svg('g', { class: 'bars' });
@@ -77,7 +80,7 @@ export function stackedBars(container, { buckets, series, unit, timeZone, title 
 export function lineChart(container, { buckets, values, unit, timeZone, title, format = (v) => formatNumber(v, true) }) {
   const defined = values.filter((v) => v !== null && v !== undefined);
   const [low, high] = niceRange(Math.min(0, ...defined), Math.max(0, ...defined));
-  const { root, x, y } = frame(buckets, low, high, unit, timeZone, format);
+  const { root, x, y } = frame(size(container, 200), buckets, low, high, unit, timeZone, format);
   root.setAttribute('aria-label', title);
   const points = [];
   values.forEach((v, i) => { if (v !== null && v !== undefined) points.push([x(i), y(v), v, i]); });

@@ -110,6 +110,12 @@ async function refresh() {
   }
 }
 
+let resizing = null;
+window.addEventListener('resize', () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(refresh, 250);
+});
+
 document.addEventListener('visibilitychange', () => {
   if (document.hidden) {
     stopPolling();
