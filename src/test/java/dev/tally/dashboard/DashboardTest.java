@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.tally.support.AdminKey;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,6 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * anything the CSP would have to allow (inline scripts, inline styles, event-handler attributes, other origins).
  */
 @QuarkusTest
+@ExtendWith(AdminKey.class)
 class DashboardTest {
 
   private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -29,9 +32,9 @@ class DashboardTest {
 
   @Test
   void theBarePathRedirectsToTheIndexWhichNeedsNoKey() {
-    given().redirects().follow(false).get("/dashboard").then().statusCode(301).header("Location", "/dashboard/")
+    given().header(AdminKey.ANONYMOUS, "yes").redirects().follow(false).get("/dashboard").then().statusCode(301).header("Location", "/dashboard/")
         .header("Content-Security-Policy", containsString(CSP));
-    given().get("/dashboard/").then().statusCode(200).contentType(containsString("text/html"))
+    given().header(AdminKey.ANONYMOUS, "yes").get("/dashboard/").then().statusCode(200).contentType(containsString("text/html"))
         .body(containsString("<script type=\"module\" src=\"js/main.js\"></script>"));
   }
 
@@ -39,7 +42,7 @@ class DashboardTest {
   @ValueSource(strings = {"/dashboard/", "/dashboard/index.html", "/dashboard/app.css", "/dashboard/js/main.js",
       "/dashboard/js/api.js", "/dashboard/js/chart.js", "/dashboard/js/dom.js", "/dashboard/js/time.js"})
   void everyFileIsServedPubliclyWithTheSecurityHeaders(String path) {
-    given().get(path).then().statusCode(200)
+    given().header(AdminKey.ANONYMOUS, "yes").get(path).then().statusCode(200)
         .header("Content-Security-Policy", containsString(CSP))
         .header("X-Frame-Options", equalTo("DENY"))
         .header("X-Content-Type-Options", equalTo("nosniff"))
@@ -51,7 +54,7 @@ class DashboardTest {
   void aMissingFileIsA404AndTheApiKeepsItsOwnRules() {
     given().get("/dashboard/nothing-here.js").then().statusCode(404);
     // The data behind the page needs a key like any API call.
-    given().get("/session").then().statusCode(401).header("Content-Security-Policy", nullValue());
+    given().header(AdminKey.ANONYMOUS, "yes").get("/session").then().statusCode(401).header("Content-Security-Policy", nullValue());
   }
 
   @Test
