@@ -3,7 +3,8 @@
 // the page as a person would and checks what it shows against what the API and the database hold.
 //   1. a read key signs in and sees only its client (another client is refused, in the page and through the API);
 //   2. the series of the events just ingested (counts per hour bucket), the rejected events' reason, a raw row;
-//   3. polling revalidates with If-None-Match: 304 answers are taken (counted with page.on('response'));
+//   3. polling revalidates with If-None-Match: 304 answers are taken (counted with page.on('response')); a hidden tab
+//      does not poll, and polls at once when shown again;
 //   4. an admin key starts a replay (after a mapping fix) and watches it finish; creates and revokes a key.
 // Screenshots go to target/dashboard-screenshots/. Any failed check, page error or CSP violation fails the run.
 import { chromium } from 'playwright-core';
@@ -76,6 +77,7 @@ const browser = await chromium.launch({
 const problems = [];
 let notModified = 0;
 let conditional = 0;
+let polls = 0;
 try {
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, timezoneId: 'UTC', locale: 'en-GB' });
   const page = await context.newPage();
@@ -86,6 +88,7 @@ try {
   page.on('response', (response) => {
     const url = new URL(response.url());
     if (url.pathname === '/aggregates' || url.pathname === '/outcomes') {
+      polls++;
       if (response.request().headers()['if-none-match']) conditional++;
       if (response.status() === 304) notModified++;
     }
@@ -171,6 +174,22 @@ try {
   while (notModified === 0 && Date.now() < deadline) await page.waitForTimeout(500);
   assert.ok(notModified > 0, `a poll was answered 304 (conditional requests: ${conditional})`);
   step(`polling: ${conditional} conditional request(s), ${notModified} answered 304 Not Modified`);
+
+  // A hidden tab does not poll; shown again, it asks at once.
+  const setHidden = (hidden) => page.evaluate((value) => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => value });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (value ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+  await setHidden(true);
+  const whileHidden = polls;
+  await page.waitForTimeout(12_000);
+  assert.equal(polls, whileHidden, 'no poll while the tab is hidden (the interval is 10 s)');
+  await setHidden(false);
+  const shownAgain = Date.now();
+  while (polls === whileHidden && Date.now() - shownAgain < 5_000) await page.waitForTimeout(100);
+  assert.ok(polls > whileHidden, 'shown again, the page polls at once');
+  step(`hidden for 12 s: no poll; shown again: polled after ${Date.now() - shownAgain} ms`);
 
   // 4. The admin key: replay after a mapping fix, watch it finish; keys.
   await page.click('#sign-out');
