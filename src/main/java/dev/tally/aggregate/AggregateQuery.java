@@ -25,7 +25,7 @@ public record AggregateQuery(String clientId, String metric, Instant from, Insta
   private static final Instant EARLIEST = Instant.parse("0001-01-02T00:00:00Z");
   private static final Instant LATEST = Instant.parse("9999-12-30T00:00:00Z");
 
-  static AggregateQuery parse(String clientId, String metric, String from, String to, String granularity, String limit,
+  public static AggregateQuery parse(String clientId, String metric, String from, String to, String granularity, String limit,
       String tz, List<String> scope, TallyConfig.Aggregates config) {
     ZoneId zone = zone(tz);
     Granularity g = granularity == null || granularity.isBlank()
@@ -84,7 +84,7 @@ public record AggregateQuery(String clientId, String metric, Instant from, Insta
    * The buckets' zone: an IANA zone id (UTC by default). A bare offset such as +05:30 is refused: it has no DST rules,
    * and PostgreSQL reads such names with the opposite (POSIX) sign.
    */
-  static ZoneId zone(String tz) {
+  public static ZoneId zone(String tz) {
     if (tz == null || tz.isBlank()) {
       return ZoneOffset.UTC;
     }

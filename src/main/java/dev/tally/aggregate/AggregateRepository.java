@@ -36,7 +36,7 @@ public class AggregateRepository {
   static final long REFRESH_LOCK = 0x74616c6c79L;
 
   /** How a bucket's start is written: seconds always, the zone's offset ({@code Z} for UTC). */
-  static final DateTimeFormatter LABEL = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXX");
+  public static final DateTimeFormatter LABEL = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXX");
 
   private static final String STATE = "SELECT generation, as_of FROM aggregate_state";
 
@@ -195,7 +195,7 @@ public class AggregateRepository {
   }
 
   /** A bucket's start with its zone's offset: given for hours, that of the day's start for days; null for totals. */
-  static String label(LocalDateTime local, Integer offsetSeconds, ZoneId zone) {
+  public static String label(LocalDateTime local, Integer offsetSeconds, ZoneId zone) {
     if (local == null) {
       return null;
     }

@@ -52,6 +52,22 @@ public class EventQueries {
   }
 
   /** Newest first; {@code afterId} is exclusive. Filters are optional (null); {@code scope} null means every client. */
+  /** One raw row, if it exists and its client is in {@code scope} (null: any). */
+  public Uni<RawEventView> findRaw(long id, List<String> scope) {
+    SqlFilter filter = new SqlFilter()
+        .and("id = %s", id)
+        .and("client_id = ANY(%s)", scope == null ? null : scope.toArray(new String[0]));
+    return pool.preparedQuery(RAW_COLUMNS + filter.where()).execute(filter.params())
+        .onFailure().transform(DatabaseFailures::classify)
+        .map(rows -> {
+          if (rows.size() == 0) {
+            // The same answer whether the row does not exist or belongs to a client the key may not read.
+            throw new NotFoundException("no raw event " + id + " this key may read");
+          }
+          return rawFrom(rows.iterator().next());
+        });
+  }
+
   public Uni<RawEventPage> listRaw(String clientId, List<String> scope, String status, Long afterId, int limit) {
     SqlFilter filter = new SqlFilter()
         .and("client_id = %s", clientId)

@@ -3,6 +3,12 @@ package dev.tally.inspect;
 /** OpenAPI examples for the inspection endpoints. */
 final class InspectExamples {
 
+  static final String RAW_ONE = """
+      {"id": 47, "receivedAt": "2024-01-01T00:00:01.5Z", "clientId": "client_A", "contentType": "application/json",
+       "status": "rejected", "payload": {"clientId": "client_A", "metric": "value", "amount": "1,200"},
+       "reasons": [{"field": "amount", "code": "invalid_amount", "message": "…"}], "mappingVersion": 0,
+       "processedAt": "2024-01-01T00:00:01.6Z"}""";
+
   static final String RAW_PAGE = """
       {"items": [
         {"id": 48, "receivedAt": "2024-01-01T00:00:02Z", "clientId": "client_A", "contentType": "application/json",

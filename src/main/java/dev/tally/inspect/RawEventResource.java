@@ -11,6 +11,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
@@ -49,6 +50,23 @@ public class RawEventResource {
     }
     // A read key scoped to some clients sees only theirs; naming another client was refused with 403 already.
     return queries.listRaw(QueryParameters.identifier(clientId), caller.get().readScope(), status, cursor(after), pageSize(limit));
+  }
+
+  @GET
+  @Path("/{id}")
+  @Produces(MediaType.APPLICATION_JSON)
+  @Operation(summary = "One raw record",
+      description = "The raw row as stored, with its status and reasons. A read key sees only its clients' rows (404 otherwise).")
+  @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "rejected", value = InspectExamples.RAW_ONE)))
+  @APIResponse(responseCode = "404", description = "No such raw row, or one of a client this key may not read")
+  public Uni<RawEventView> find(@PathParam("id") String id) {
+    long rawId;
+    try {
+      rawId = Long.parseLong(id.strip());
+    } catch (NumberFormatException e) {
+      throw new BadRequestException("id", "a raw event id is a number");
+    }
+    return queries.findRaw(rawId, caller.get().readScope());
   }
 
   private int pageSize(String limit) {

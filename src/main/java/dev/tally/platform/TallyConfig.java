@@ -25,6 +25,8 @@ public interface TallyConfig {
 
   Aggregates aggregates();
 
+  Outcomes outcomes();
+
   Security security();
 
   Metrics metrics();
@@ -236,6 +238,20 @@ public interface TallyConfig {
      */
     @WithDefault("10m")
     Duration rebuildStaleAfter();
+  }
+
+  interface Outcomes {
+    /** Longest time range one GET /outcomes covers (from to to); a longer one is answered 400. */
+    @WithDefault("P400D")
+    Duration maxRange();
+
+    /** Range GET /outcomes covers when from is not given: this much before to. */
+    @WithDefault("P1D")
+    Duration defaultRange();
+
+    /** Rejection codes GET /outcomes lists (the most frequent in the range). */
+    @WithDefault("10")
+    int topCodes();
   }
 
   interface Security {

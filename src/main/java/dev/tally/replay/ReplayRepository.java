@@ -3,6 +3,7 @@ package dev.tally.replay;
 import dev.tally.ingest.StoredRawRows;
 import dev.tally.platform.ConflictException;
 import dev.tally.platform.DatabaseFailures;
+import dev.tally.platform.SqlFilter;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -38,6 +40,14 @@ public class ReplayRepository {
       + " SELECT $1, $2, $3, $4, max_raw_id, total FROM scope RETURNING *";
 
   private static final String FIND = "SELECT * FROM replays WHERE id = $1";
+
+  // Locking the row waits for a chunk in progress (it holds the row), so the runner sees the cancellation at its next chunk.
+  private static final String LOCK = "SELECT state FROM replays WHERE id = $1 FOR UPDATE";
+  private static final String CANCEL = "UPDATE replays SET state = 'cancelled', finished_at = now(), heartbeat_at = now()"
+      + " WHERE id = $1 RETURNING *";
+
+  // The chunk's first statement: holds the replay's row for the chunk, and tells whether it may go on.
+  private static final String STILL_RUNNING = "SELECT state = 'running' AS running FROM replays WHERE id = $1 FOR UPDATE";
 
   private static final String CLAIM_CHUNK = "SELECT " + StoredRawRows.COLUMNS + " FROM raw_events WHERE " + SCOPE
       + " AND id > $5 AND id <= $6 ORDER BY id LIMIT $7 FOR UPDATE SKIP LOCKED";
@@ -85,6 +95,46 @@ public class ReplayRepository {
         .onFailure().transform(DatabaseFailures::classify)
         .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(view(rows.iterator().next())));
   }
+
+  /** Replays newest first, of one client or all, after the keyset cursor {@code afterId}. */
+  Uni<List<ReplayView>> list(String clientId, String state, Long afterId, int limit) {
+    SqlFilter filter = new SqlFilter().and("client_id = %s", clientId).and("state = %s", state).and("id < %s", afterId);
+    String sql = "SELECT * FROM replays" + filter.where() + " ORDER BY id DESC LIMIT " + filter.bind(limit);
+    return pool.preparedQuery(sql).execute(filter.params())
+        .onFailure().transform(DatabaseFailures::classify)
+        .map(rows -> {
+          List<ReplayView> views = new ArrayList<>();
+          rows.forEach(row -> views.add(view(row)));
+          return views;
+        });
+  }
+
+  /**
+   * Cancels a running replay (a cancelled one stays as it is). Empty when there is no such replay; otherwise its
+   * state before and the replay now.
+   */
+  Uni<Optional<Cancellation>> cancel(long id) {
+    return pool.withTransaction(connection -> connection.preparedQuery(LOCK).execute(Tuple.of(id))
+            .flatMap(locked -> {
+              if (locked.size() == 0) {
+                return Uni.createFrom().item(Optional.<Cancellation>empty());
+              }
+              String previous = locked.iterator().next().getString("state");
+              String statement = previous.equals("running") ? CANCEL : FIND;
+              return connection.preparedQuery(statement).execute(Tuple.of(id))
+                  .map(rows -> Optional.of(new Cancellation(previous, view(rows.iterator().next()))));
+            }))
+        .onFailure().transform(DatabaseFailures::classify);
+  }
+
+  /** Within a chunk's transaction: locks the replay's row; false when it is no longer running (cancelled). */
+  Uni<Boolean> stillRunning(SqlConnection connection, long replayId) {
+    return connection.preparedQuery(STILL_RUNNING).execute(Tuple.of(replayId))
+        .map(rows -> rows.size() > 0 && rows.iterator().next().getBoolean("running"));
+  }
+
+  /** What POST /replays/{id}/cancel found: the state before, and the replay after. */
+  record Cancellation(String previousState, ReplayView replay) {}
 
   public Uni<Optional<Replay>> claimStale(Duration staleAfter) {
     return pool.preparedQuery(CLAIM_STALE).execute(Tuple.of(staleAfter.toMillis() / 1000.0))

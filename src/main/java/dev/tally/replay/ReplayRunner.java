@@ -63,16 +63,27 @@ public class ReplayRunner {
   }
 
   private Uni<Void> run(Replay replay, long after) {
-    return reprocessor.withTransaction(connection -> replays.claimChunk(connection, replay, after, config.replay().chunkSize())
-            .flatMap(rows -> reprocessor.reprocess(connection, StoredRawRows.from(rows), JOB))
-            .flatMap(chunk -> {
-              if (chunk.size() == 0) {
-                return Uni.createFrom().item((ChunkProgress) null);
-              }
-              ChunkProgress progress = progress(chunk);
-              return replays.progress(connection, replay.id(), progress).replaceWith(progress);
-            }))
-        .flatMap(progress -> progress == null ? replays.succeed(replay.id()) : run(replay, progress.lastRawId()))
+    // Each chunk first locks the replay's row: a cancellation (POST /replays/{id}/cancel) waits for the chunk in
+    // progress to commit, and the next chunk sees it and stops there.
+    return reprocessor.withTransaction(connection -> replays.stillRunning(connection, replay.id())
+            .flatMap(running -> !running
+                ? Uni.createFrom().item(ChunkProgress.STOPPED)
+                : replays.claimChunk(connection, replay, after, config.replay().chunkSize())
+                    .flatMap(rows -> reprocessor.reprocess(connection, StoredRawRows.from(rows), JOB))
+                    .flatMap(chunk -> {
+                      if (chunk.size() == 0) {
+                        return Uni.createFrom().item(ChunkProgress.DONE);
+                      }
+                      ChunkProgress progress = progress(chunk);
+                      return replays.progress(connection, replay.id(), progress).replaceWith(progress);
+                    })))
+        .flatMap(progress -> {
+          if (progress == ChunkProgress.STOPPED) {
+            LOG.infof("Replay %d of client %s cancelled after raw id %d", replay.id(), replay.clientId(), after);
+            return Uni.createFrom().voidItem();
+          }
+          return progress == ChunkProgress.DONE ? replays.succeed(replay.id()) : run(replay, progress.lastRawId());
+        })
         .onFailure(failure -> !DatabaseFailures.isTransient(failure))
         .call(failure -> replays.fail(replay.id(), failure.toString()));
     // A transient failure (database away) leaves the replay running with its last committed cursor; it is

@@ -3,6 +3,7 @@ package dev.tally.replay;
 import dev.tally.ingest.EventResult;
 import dev.tally.normalize.Normalizer;
 import dev.tally.platform.BadRequestException;
+import dev.tally.platform.ConflictException;
 import dev.tally.platform.NotFoundException;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,6 +21,9 @@ public class ReplayService {
 
   /** Statuses whose rows can be normalized again; pending rows belong to the recovery job. */
   static final Set<String> REPLAYABLE = Set.of(EventResult.REJECTED, EventResult.CONFLICT, EventResult.ACCEPTED, EventResult.DUPLICATE);
+
+  /** A replay's states, in the order they are listed in errors. */
+  static final List<String> STATES = List.of("running", "succeeded", "failed", "cancelled");
 
   private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
   private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
@@ -44,6 +48,32 @@ public class ReplayService {
 
   public Uni<ReplayView> find(long id) {
     return replays.find(id).map(found -> found.orElseThrow(() -> new NotFoundException("no replay " + id)));
+  }
+
+  /** Replays newest first; {@code afterId} is the previous page's {@code next}. */
+  public Uni<ReplayPage> list(String clientId, String state, Long afterId, int limit) {
+    if (state != null && !STATES.contains(state)) {
+      throw new BadRequestException("state", "state must be one of " + String.join(", ", STATES));
+    }
+    // One row more than asked for tells whether there is a next page.
+    return replays.list(clientId, state, afterId, limit + 1).map(found -> found.size() > limit
+        ? new ReplayPage(found.subList(0, limit), String.valueOf(found.get(limit - 1).id()))
+        : new ReplayPage(found, null));
+  }
+
+  /**
+   * Cancels a running replay: its runner stops at the next chunk boundary (the chunk in progress commits first).
+   * Cancelling a cancelled replay changes nothing; a finished one (succeeded, failed) is a conflict.
+   */
+  public Uni<ReplayView> cancel(long id) {
+    return replays.cancel(id).map(found -> {
+      ReplayRepository.Cancellation cancellation = found.orElseThrow(() -> new NotFoundException("no replay " + id));
+      String previous = cancellation.previousState();
+      if (!previous.equals("running") && !previous.equals("cancelled")) {
+        throw new ConflictException("replay " + id + " has already " + previous + "; only a running replay can be cancelled");
+      }
+      return cancellation.replay();
+    });
   }
 
   private static List<String> statuses(List<String> requested) {

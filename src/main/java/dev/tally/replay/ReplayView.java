@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * A replay and its progress. {@code state} is {@code running}, {@code succeeded} or {@code failed}; counters
+ * A replay and its progress. {@code state} is {@code running}, {@code succeeded}, {@code failed} or {@code cancelled}; counters
  * say what this replay did: {@code accepted} counts events it added, {@code duplicates} events already counted,
  * {@code failed} rows it could not settle (their normalization threw or the database refused them: each keeps its
  * status and shows the error on GET /raw-events as {@code settleError}). {@code processed} is their sum: a replay

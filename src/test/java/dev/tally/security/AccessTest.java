@@ -39,14 +39,19 @@ class AccessTest {
       GET    /keys                                        -> admin
       GET    /mapping-presets                             -> ingest read admin
       GET    /mapping-presets/{name}                      -> ingest read admin
+      GET    /outcomes                                    -> read admin
       GET    /raw-events                                  -> read admin
+      GET    /raw-events/{id}                             -> read admin
+      GET    /replays                                     -> admin
       GET    /replays/{id}                                -> admin
+      GET    /session                                     -> read admin
       POST   /aggregates/rebuild                          -> admin
       POST   /aggregates/refresh                          -> admin
       POST   /batch                                       -> ingest, key in body
       POST   /events                                      -> ingest admin
       POST   /keys                                        -> admin
       POST   /replays                                     -> admin
+      POST   /replays/{id}/cancel                         -> admin
       POST   /v1/track                                    -> ingest, key in body
       POST   /v1/{call: identify|page|screen|group|alias} -> ingest, key in body
       POST   /v1/{route: batch|import}                    -> ingest, key in body
