@@ -26,7 +26,8 @@ drop_database() {
 
 # start_tally DB PORT MANAGEMENT_PORT ADMIN_KEY LOG [java options...]: the jar in the background against DB, with
 # ADMIN_KEY as the bootstrap admin key; its pid in $tally_pid. Further settings as environment assignments in
-# front of the call (VAR=value start_tally ...): bash exports them to the java process.
+# front of the call (VAR=value start_tally ...): bash exports them to the java process. It connects as the postgres
+# superuser unless TALLY_DB_USER names another role, and runs TALLY_JAR if set (another release's jar).
 start_tally() {
   local db=$1 port=$2 management_port=$3 admin_key=$4 log=$5
   shift 5
@@ -35,8 +36,8 @@ start_tally() {
   TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY="$admin_key" \
   QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$db" \
   QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$db" \
-  QUARKUS_DATASOURCE_USERNAME=postgres \
-    java "$@" -jar target/quarkus-app/quarkus-run.jar >"$log" 2>&1 &
+  QUARKUS_DATASOURCE_USERNAME="${TALLY_DB_USER:-postgres}" \
+    java "$@" -jar "${TALLY_JAR:-target/quarkus-app/quarkus-run.jar}" >"$log" 2>&1 &
   tally_pid=$!
 }
 
