@@ -47,7 +47,11 @@ class DeploymentManifestsTest {
       "quarkus.datasource.username",
       "quarkus.datasource.password",
       "quarkus.datasource.reactive.max-size",
-      "quarkus.http.port");
+      "quarkus.http.port",
+      "quarkus.flyway.migrate-at-start",
+      "quarkus.flyway.validate-at-start",
+      "quarkus.init-and-exit",
+      "quarkus.shutdown.delay");
 
   private static final int QUARKUS_DEFAULT_HTTP_PORT = 8080;
   private static final int QUARKUS_DEFAULT_MANAGEMENT_PORT = 9000;
@@ -212,8 +216,10 @@ class DeploymentManifestsTest {
 
     Map<String, Object> configMap = manifest("configmap.yaml", "ConfigMap");
     Set<String> names = new TreeSet<>(((Map<String, ?>) path(configMap, "data")).keySet());
-    for (Object env : (List<?>) container().get("env")) {
-      names.add((String) ((Map<?, ?>) env).get("name"));
+    for (Map<String, Object> someContainer : List.of(container(), initContainer(), jobContainer())) {
+      for (Object env : (List<?>) someContainer.get("env")) {
+        names.add((String) ((Map<?, ?>) env).get("name"));
+      }
     }
     Map<String, Object> compose = load(DOCKER.resolve("compose.yml")).get(0);
     names.addAll(((Map<String, ?>) path(compose, "services.tally.environment")).keySet());
@@ -332,13 +338,17 @@ class DeploymentManifestsTest {
   @Test
   void credentialsComeFromTheSecretsTheTemplatesDescribeAndNoRealOneIsCommitted() {
     Map<String, Map<String, Object>> secrets = new TreeMap<>();
-    for (String template : List.of("secret.template.yaml", "secret-api.template.yaml")) {
+    for (String template : List.of("secret.template.yaml", "secret-api.template.yaml", "secret-migrator.template.yaml")) {
       Map<String, Object> secret = manifest(template, "Secret");
       Map<String, Object> values = (Map<String, Object>) path(secret, "stringData");
       assertThat(values.values()).as(template).allMatch("REPLACE_ME"::equals);
       secrets.put((String) path(secret, "metadata.name"), values);
     }
-    for (Object env : (List<?>) container().get("env")) {
+    List<Object> envs = new ArrayList<>();
+    for (Map<String, Object> someContainer : List.of(container(), initContainer(), jobContainer())) {
+      envs.addAll((List<?>) someContainer.get("env"));
+    }
+    for (Object env : envs) {
       Map<String, Object> ref = (Map<String, Object>) path((Map<String, Object>) env, "valueFrom.secretKeyRef");
       if (ref != null) {
         // Required: a pod without its Secret does not start, rather than run without credentials or admin key.
@@ -350,7 +360,7 @@ class DeploymentManifestsTest {
     assertThat((List<String>) path(load(K8S.resolve("kustomization.yaml")).get(0), "resources"))
         .doesNotContain("secret.template.yaml", "secret-api.template.yaml")
         .containsExactlyInAnyOrder("configmap.yaml", "deployment.yaml", "service.yaml", "service-management.yaml", "networkpolicy.yaml", "hpa.yaml",
-            "pdb.yaml");
+            "pdb.yaml", "migration-job.yaml");
   }
 
   @Test
@@ -396,6 +406,74 @@ class DeploymentManifestsTest {
         }
       }
     }
+  }
+
+  @Test
+  void theMigrationJobMigratesAsTheSchemaOwnerAndThePodsNeverMigrate() throws IOException {
+    // Development, tests and compose migrate at start; Kubernetes overrides it for the pods only.
+    assertThat(applicationProperties().getProperty("quarkus.flyway.migrate-at-start")).isEqualTo("true");
+    Map<String, Object> job = manifest("migration-job.yaml", "Job");
+    Map<String, Object> migrate = jobContainer();
+    assertThat(env(migrate, "QUARKUS_INIT_AND_EXIT")).isEqualTo("true");
+    assertThat(env(migrate, "QUARKUS_FLYWAY_MIGRATE_AT_START")).isEqualTo("true");
+    assertThat(secretOf(migrate, "QUARKUS_DATASOURCE_USERNAME")).isEqualTo("tally-db-migrator");
+    assertThat(secretOf(migrate, "QUARKUS_DATASOURCE_PASSWORD")).isEqualTo("tally-db-migrator");
+    assertThat(path(job, "spec.template.spec.restartPolicy")).isEqualTo("Never");
+    assertThat((Integer) path(job, "spec.backoffLimit")).isPositive();
+
+    Map<String, Object> tally = container();
+    assertThat(env(tally, "QUARKUS_FLYWAY_MIGRATE_AT_START")).isEqualTo("false");
+    assertThat(secretOf(tally, "QUARKUS_DATASOURCE_USERNAME")).isEqualTo("tally-db");
+    // The pods wait for the Job: Flyway validate, as the runtime role, until this image's migrations are applied.
+    Map<String, Object> await = initContainer();
+    assertThat(env(await, "QUARKUS_INIT_AND_EXIT")).isEqualTo("true");
+    assertThat(env(await, "QUARKUS_FLYWAY_MIGRATE_AT_START")).isEqualTo("false");
+    assertThat(env(await, "QUARKUS_FLYWAY_VALIDATE_AT_START")).isEqualTo("true");
+    assertThat(secretOf(await, "QUARKUS_DATASOURCE_USERNAME")).isEqualTo("tally-db");
+    assertThat(secretOf(await, "QUARKUS_DATASOURCE_PASSWORD")).isEqualTo("tally-db");
+
+    // One image, one database, for all three.
+    for (Map<String, Object> other : List.of(migrate, await)) {
+      assertThat(other.get("image")).isEqualTo(tally.get("image"));
+      for (String url : List.of("QUARKUS_DATASOURCE_REACTIVE_URL", "QUARKUS_DATASOURCE_JDBC_URL")) {
+        assertThat(env(other, url)).as(url).isNotNull().isEqualTo(env(tally, url));
+      }
+      assertThat(path(other, "securityContext")).isEqualTo(path(tally, "securityContext"));
+      assertThat(path(other, "resources")).isEqualTo(path(tally, "resources"));
+    }
+    assertThat(path(job, "spec.template.spec.securityContext")).isEqualTo(path(deployment(), "spec.template.spec.securityContext"));
+  }
+
+  @Test
+  void theRolesCheckRunsTheCommandLinesOfTheJobAndTheInitContainer() throws IOException {
+    // src/test/roles/check.sh proves the Job and the init container against PostgreSQL with their environments.
+    String script = Files.readString(Path.of("src/test/roles/check.sh"));
+    assertThat(script).contains("QUARKUS_INIT_AND_EXIT=true");
+    assertThat(script).contains("MIGRATE=(" + settings(jobContainer(), "QUARKUS_FLYWAY_") + ")");
+    assertThat(script).contains("AWAIT_MIGRATIONS=(" + settings(initContainer(), "QUARKUS_FLYWAY_") + ")");
+    assertThat(script).contains("QUARKUS_FLYWAY_MIGRATE_AT_START=false \\\n");
+  }
+
+  /** The container's literal environment variables starting with prefix, as NAME=value words in file order. */
+  private static String settings(Map<String, Object> container, String prefix) {
+    List<String> words = new ArrayList<>();
+    for (Map<String, Object> env : (List<Map<String, Object>>) container.get("env")) {
+      String name = (String) env.get("name");
+      if (name.startsWith(prefix) && env.containsKey("value")) {
+        words.add(name + "=" + env.get("value"));
+      }
+    }
+    return String.join(" ", words);
+  }
+
+  private static Object env(Map<String, Object> container, String name) {
+    return ((List<Map<String, Object>>) container.get("env")).stream().filter(e -> name.equals(e.get("name")))
+        .map(e -> e.get("value")).findFirst().orElse(null);
+  }
+
+  private static Object secretOf(Map<String, Object> container, String name) {
+    return ((List<Map<String, Object>>) container.get("env")).stream().filter(e -> name.equals(e.get("name")))
+        .map(e -> path(e, "valueFrom.secretKeyRef.name")).findFirst().orElse(null);
   }
 
   // ---- the configuration keys Tally really has
@@ -482,6 +560,19 @@ class DeploymentManifestsTest {
 
   private static Map<String, Object> container() {
     List<Map<String, Object>> containers = (List<Map<String, Object>>) path(deployment(), "spec.template.spec.containers");
+    assertThat(containers).hasSize(1);
+    return containers.get(0);
+  }
+
+  private static Map<String, Object> initContainer() {
+    List<Map<String, Object>> containers = (List<Map<String, Object>>) path(deployment(), "spec.template.spec.initContainers");
+    assertThat(containers).hasSize(1);
+    return containers.get(0);
+  }
+
+  private static Map<String, Object> jobContainer() {
+    List<Map<String, Object>> containers = (List<Map<String, Object>>) path(manifest("migration-job.yaml", "Job"),
+        "spec.template.spec.containers");
     assertThat(containers).hasSize(1);
     return containers.get(0);
   }
