@@ -53,22 +53,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# init_and_exit LOG USER [VAR=value...]: the jar as a Kubernetes init container or Job runs it (QUARKUS_INIT_AND_EXIT:
-# start, run the init tasks — Flyway — and exit). Its exit status is the function's.
-init_and_exit() {
-  local log=$1 user=$2
-  shift 2
-  env "$@" QUARKUS_INIT_AND_EXIT=true QUARKUS_SHUTDOWN_DELAY=0s \
-    QUARKUS_HTTP_PORT=0 QUARKUS_MANAGEMENT_PORT=0 \
-    QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$DB" \
-    QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$DB" \
-    QUARKUS_DATASOURCE_USERNAME="$user" \
-    timeout 120 java -jar "$JAR" >"$log" 2>&1
-}
-# The environment of the migration Job (docker/kubernetes/migration-job.yaml) and of the Deployment's init container.
-MIGRATE=(QUARKUS_FLYWAY_MIGRATE_AT_START=true)
-AWAIT_MIGRATIONS=(QUARKUS_FLYWAY_MIGRATE_AT_START=false QUARKUS_FLYWAY_VALIDATE_AT_START=true)
-
 echo "== 1. docker/database/roles.sql on a fresh database"
 drop_database "$DB"
 drop_roles
@@ -84,7 +68,7 @@ done
 pass "roles $MIGRATOR (owns the database and schema) and $RUNTIME created; the script runs twice unchanged"
 
 echo "== 2. before the migration Job, the pods' init container refuses to let Tally start"
-if init_and_exit "$OUT/await-before.log" "$RUNTIME" "${AWAIT_MIGRATIONS[@]}"; then
+if init_and_exit "$JAR" "$DB" "$RUNTIME" "$OUT/await-before.log" "${AWAIT_MIGRATIONS[@]}"; then
   fail "Flyway validate passed on an unmigrated database"
 fi
 grep -q 'not applied to database' "$OUT/await-before.log" || fail "the init container failed for another reason (see $OUT/await-before.log)"
@@ -92,7 +76,7 @@ pass "validate as $RUNTIME fails: $(grep -o 'Detected resolved migration not app
 
 echo "== 3. the migration Job: migrate as $MIGRATOR and exit"
 started=$SECONDS
-init_and_exit "$OUT/migrate.log" "$MIGRATOR" "${MIGRATE[@]}" || fail "the migration run exited with status $? (see $OUT/migrate.log)"
+init_and_exit "$JAR" "$DB" "$MIGRATOR" "$OUT/migrate.log" "${MIGRATE[@]}" || fail "the migration run exited with status $? (see $OUT/migrate.log)"
 grep -q 'Successfully applied' "$OUT/migrate.log" || fail "the migration run applied nothing"
 [ "$(as_postgres -c "SELECT count(*) FROM flyway_schema_history WHERE NOT success")" = 0 ] || fail "a migration failed"
 pass "migrated and exited 0 in $((SECONDS - started)) s: $(grep -o 'Successfully applied [0-9]* migrations' "$OUT/migrate.log")"
@@ -105,7 +89,7 @@ foreign=$(as_postgres -c "
      WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '$MIGRATOR') o")
 [ -z "$foreign" ] || fail "objects not owned by $MIGRATOR: $foreign"
 pass "$(as_postgres -c "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'") relations and $(as_postgres -c "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'") functions, all owned by $MIGRATOR"
-init_and_exit "$OUT/await-after.log" "$RUNTIME" "${AWAIT_MIGRATIONS[@]}" || fail "validate as $RUNTIME failed after the migration (see $OUT/await-after.log)"
+init_and_exit "$JAR" "$DB" "$RUNTIME" "$OUT/await-after.log" "${AWAIT_MIGRATIONS[@]}" || fail "validate as $RUNTIME failed after the migration (see $OUT/await-after.log)"
 pass "the init container now passes"
 
 echo "== 4. Tally as $RUNTIME, migrate-at-start off"

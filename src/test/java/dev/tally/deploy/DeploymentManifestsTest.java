@@ -50,6 +50,7 @@ class DeploymentManifestsTest {
       "quarkus.http.port",
       "quarkus.flyway.migrate-at-start",
       "quarkus.flyway.validate-at-start",
+      "quarkus.flyway.ignore-migration-patterns",
       "quarkus.init-and-exit",
       "quarkus.shutdown.delay");
 
@@ -445,17 +446,27 @@ class DeploymentManifestsTest {
   }
 
   @Test
-  void theRolesCheckRunsTheCommandLinesOfTheJobAndTheInitContainer() throws IOException {
-    // src/test/roles/check.sh proves the Job and the init container against PostgreSQL with their environments.
-    String script = Files.readString(Path.of("src/test/roles/check.sh"));
-    assertThat(script).contains("QUARKUS_INIT_AND_EXIT=true");
-    assertThat(script).contains("MIGRATE=(" + settings(jobContainer(), "QUARKUS_FLYWAY_") + ")");
-    assertThat(script).contains("AWAIT_MIGRATIONS=(" + settings(initContainer(), "QUARKUS_FLYWAY_") + ")");
-    assertThat(script).contains("QUARKUS_FLYWAY_MIGRATE_AT_START=false \\\n");
+  void theScriptsRunTheCommandLinesOfTheJobAndTheInitContainer() throws IOException {
+    // src/test/roles/check.sh and src/test/upgrade/check.sh run the Job and the init container against PostgreSQL
+    // with these environments (src/test/lib/tally.sh's init_and_exit).
+    String lib = Files.readString(Path.of("src/test/lib/tally.sh"));
+    assertThat(lib).contains("QUARKUS_INIT_AND_EXIT=true QUARKUS_SHUTDOWN_DELAY=0s");
+    assertThat(env(jobContainer(), "QUARKUS_SHUTDOWN_DELAY")).isEqualTo("0s");
+    assertThat(env(initContainer(), "QUARKUS_SHUTDOWN_DELAY")).isEqualTo("0s");
+    assertThat(words(lib, "MIGRATE")).isEqualTo(settings(jobContainer(), "QUARKUS_FLYWAY_"));
+    assertThat(words(lib, "AWAIT_MIGRATIONS")).isEqualTo(settings(initContainer(), "QUARKUS_FLYWAY_"));
+    assertThat(Files.readString(Path.of("src/test/roles/check.sh"))).contains("QUARKUS_FLYWAY_MIGRATE_AT_START=false \\\n");
+  }
+
+  /** The words of a bash array assignment NAME=(...) in script, quotes removed. */
+  private static List<String> words(String script, String name) {
+    Matcher m = Pattern.compile("(?m)^" + name + "=\\(([^)]*)\\)").matcher(script);
+    assertThat(m.find()).as(name + "=(...) in the script").isTrue();
+    return Arrays.stream(m.group(1).trim().split("\\s+")).map(word -> word.replace("'", "")).toList();
   }
 
   /** The container's literal environment variables starting with prefix, as NAME=value words in file order. */
-  private static String settings(Map<String, Object> container, String prefix) {
+  private static List<String> settings(Map<String, Object> container, String prefix) {
     List<String> words = new ArrayList<>();
     for (Map<String, Object> env : (List<Map<String, Object>>) container.get("env")) {
       String name = (String) env.get("name");
@@ -463,7 +474,7 @@ class DeploymentManifestsTest {
         words.add(name + "=" + env.get("value"));
       }
     }
-    return String.join(" ", words);
+    return words;
   }
 
   private static Object env(Map<String, Object> container, String name) {
@@ -513,7 +524,7 @@ class DeploymentManifestsTest {
 
   // ---- reading the files
 
-  private static boolean onPath(String command) {
+  static boolean onPath(String command) {
     return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
         .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
   }
