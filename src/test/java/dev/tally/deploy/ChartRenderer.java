@@ -71,7 +71,7 @@ final class ChartRenderer {
         StringBuilder rendered = new StringBuilder();
         while (inline.find()) {
           Object value = value(values, inline.group(1), where);
-          if (value instanceof Number number && Math.abs(number.doubleValue()) >= 1_000_000) {
+          if (value instanceof Number n && Math.abs(n.doubleValue()) >= 1_000_000) {
             // Helm reads values.yaml numbers as float64 and prints these as 1e+06: the template must quote them.
             throw new IllegalStateException(where + ": .Values." + inline.group(1) + " = " + value + " renders as a float in Helm");
           }
