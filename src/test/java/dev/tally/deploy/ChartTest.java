@@ -85,7 +85,7 @@ class ChartTest {
   @Test
   void theDefaultValuesRenderTheKustomizeBase() throws IOException, InterruptedException {
     Assumptions.assumeTrue(DeploymentManifestsTest.onPath("kubectl"), "kubectl is not installed");
-    assertThat(byName(withoutHooks(render(values())))).isEqualTo(byName(kustomize(Path.of("docker/kubernetes"))));
+    assertThat(byName(withoutHooks(written("defaults", render(values()))))).isEqualTo(byName(kustomize(Path.of("docker/kubernetes"))));
   }
 
   @Test
@@ -93,7 +93,7 @@ class ChartTest {
     Assumptions.assumeTrue(DeploymentManifestsTest.onPath("kubectl"), "kubectl is not installed");
     Map<String, Object> values = values();
     set(values, "monitoring.serviceMonitor.enabled", true);
-    assertThat(byName(withoutHooks(render(values)))).isEqualTo(byName(kustomize(Path.of("docker/overlays/prometheus-operator"))));
+    assertThat(byName(withoutHooks(written("servicemonitor", render(values))))).isEqualTo(byName(kustomize(Path.of("docker/overlays/prometheus-operator"))));
   }
 
   @Test
@@ -111,7 +111,7 @@ class ChartTest {
         """);
     Map<String, Object> values = values();
     set(values, "ingress.enabled", true);
-    assertThat(byName(withoutHooks(render(values)))).isEqualTo(byName(kustomize(overlay)));
+    assertThat(byName(withoutHooks(written("ingress", render(values))))).isEqualTo(byName(kustomize(overlay)));
   }
 
   @Test
@@ -133,7 +133,7 @@ class ChartTest {
     set(values, "ingress.host", "tally.internal");
     set(values, "monitoring.serviceMonitor.enabled", true);
     set(values, "monitoring.serviceMonitor.labels", Map.of("release", "kube-prometheus-stack"));
-    Map<String, Map<String, Object>> rendered = byName(render(values));
+    Map<String, Map<String, Object>> rendered = byName(written("changed", render(values)));
     assertThat(rendered).doesNotContainKeys("HorizontalPodAutoscaler/tally", "NetworkPolicy/tally");
     Map<String, Object> deployment = rendered.get("Deployment/tally");
     assertThat(path(deployment, "spec.replicas")).isEqualTo(3);
@@ -196,6 +196,17 @@ class ChartTest {
 
   private static List<Map<String, Object>> render(Map<String, Object> values) throws IOException {
     return ChartRenderer.render(templates(), values);
+  }
+
+  /**
+   * The documents, also written to target/chart-test/rendered-NAME.yaml: src/test/schema/check.sh (in .ci/run)
+   * validates them against the Kubernetes schemas.
+   */
+  private static List<Map<String, Object>> written(String name, List<Map<String, Object>> documents) throws IOException {
+    Path file = Path.of("target/chart-test/rendered-" + name + ".yaml");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, new Yaml().dumpAll(documents.iterator()));
+    return documents;
   }
 
   private static Map<String, Object> values() throws IOException {
