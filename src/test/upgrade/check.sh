@@ -60,7 +60,7 @@ else
   rm -rf "$PREVIOUS_DIR" && mkdir -p "$PREVIOUS_DIR"
   git archive "$commit" | tar -x -C "$PREVIOUS_DIR"
   started=$SECONDS
-  (cd "$PREVIOUS_DIR" && ./mvnw -B package -DskipTests) >"$OUT/build.log" 2>&1 || fail "building the previous release failed (see $OUT/build.log)"
+  (cd "$PREVIOUS_DIR" && ./mvnw -B package -Dmaven.test.skip=true) >"$OUT/build.log" 2>&1 || fail "building the previous release failed (see $OUT/build.log)"
   [ -f "$OLD_JAR" ] || fail "the previous release's build left no $OLD_JAR"
   echo "$commit" >"$PREVIOUS_DIR/.commit"
   pass "built in $((SECONDS - started)) s"

@@ -27,6 +27,7 @@ public class IngestService {
 
   /** One counter per outcome, looked up once rather than in the registry for every event. */
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
 
   @Inject BodyParser parser;
   @Inject EventStore store;
@@ -130,7 +131,18 @@ public class IngestService {
 
   private void count(List<EventResult> results) {
     for (EventResult result : results) {
-      counters.computeIfAbsent(result.status(), status -> metrics.counter("tally.ingest.events", "status", status)).increment();
+      counters.computeIfAbsent(result.status(), status -> Counter.builder("tally.ingest.events")
+          .description("Events answered, by outcome: accepted, duplicate, rejected, conflict, unparseable")
+          .tag("status", status)
+          .register(metrics)).increment();
+      if (result.errors() != null) {
+        for (FieldError error : result.errors()) {
+          rejections.computeIfAbsent(error.code(), code -> Counter.builder("tally.ingest.rejections")
+              .description("Reasons given for rejected events, by code (an event rejected for two reasons counts under both)")
+              .tag("code", code)
+              .register(metrics)).increment();
+        }
+      }
     }
   }
 

@@ -1,10 +1,13 @@
 package dev.tally.ingest;
 
 import dev.tally.platform.TallyConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -37,17 +40,44 @@ public class RecoveryJob {
 
   @Inject IsolatedReprocessor reprocessor;
   @Inject TallyConfig config;
+  @Inject MeterRegistry metrics;
+
+  private Counter succeeded;
+  private Counter failed;
+  private Counter settled;
+
+  @PostConstruct
+  void counters() {
+    succeeded = runs("succeeded");
+    failed = runs("failed");
+    settled = Counter.builder("tally.recovery.rows")
+        .description("Pending raw rows the recovery job settled (rows it could not settle count in tally_settle_failures_total{job=\"recovery\"})")
+        .baseUnit("rows")
+        .register(metrics);
+  }
+
+  private Counter runs(String outcome) {
+    return Counter.builder("tally.recovery.runs")
+        .description("Scheduled recovery runs by outcome: succeeded (including runs with nothing to do) or failed (retried next interval)")
+        .tag("outcome", outcome)
+        .register(metrics);
+  }
 
   @Scheduled(every = "${tally.recovery.interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
   Uni<Void> scheduled() {
     TallyConfig.Recovery recovery = config.recovery();
     return recover(recovery.grace(), recovery.chunkSize(), recovery.maxChunksPerRun())
         .invoke(count -> {
+          succeeded.increment();
+          settled.increment(count);
           if (count > 0) {
             LOG.infof("Recovered %d pending raw events", count);
           }
         })
-        .onFailure().invoke(e -> LOG.warnf("Recovery run failed, will retry next interval: %s", e.toString()))
+        .onFailure().invoke(e -> {
+          failed.increment();
+          LOG.warnf("Recovery run failed, will retry next interval: %s", e.toString());
+        })
         .onFailure().recoverWithNull()
         .replaceWithVoid();
   }

@@ -5,12 +5,11 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
+import io.vertx.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
-import java.util.Optional;
-import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
 /**
@@ -26,7 +25,8 @@ public class Notifications {
 
   @Inject Vertx vertx;
   @Inject Instance<ChannelListener> listeners;
-  @Inject Config config;
+  @Inject Pool pool;
+  @Inject PoolSettings datasource;
 
   private PgSubscriber subscriber;
 
@@ -66,14 +66,13 @@ public class Notifications {
     return Math.min(MAX_BACKOFF_MILLIS, 500L * (retries + 1));
   }
 
-  /** The same database as the pool: the reactive URL and credentials of the default datasource. */
+  /**
+   * The pool's own connect options (URL, credentials, TLS) as quarkus-reactive-pg-client built them; the pool is
+   * created first, so they are there.
+   */
   private PgConnectOptions connectOptions() {
-    String url = config.getValue("quarkus.datasource.reactive.url", String.class).split(",")[0].strip();
-    PgConnectOptions options = PgConnectOptions.fromUri(url.startsWith("vertx-reactive:") ? url.substring("vertx-reactive:".length()) : url);
-    Optional<String> user = config.getOptionalValue("quarkus.datasource.username", String.class);
-    Optional<String> password = config.getOptionalValue("quarkus.datasource.password", String.class);
-    user.ifPresent(options::setUser);
-    password.ifPresent(options::setPassword);
-    return options;
+    pool.size();
+    return datasource.forListening()
+        .orElseThrow(() -> new IllegalStateException("the reactive pool was not created by PoolSettings"));
   }
 }

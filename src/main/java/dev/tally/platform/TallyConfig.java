@@ -27,6 +27,8 @@ public interface TallyConfig {
 
   Security security();
 
+  Metrics metrics();
+
   interface Ingest {
     /** Largest accepted request body in bytes; a larger body is answered 413 and nothing is stored. */
     @WithDefault("1048576")
@@ -276,5 +278,18 @@ public interface TallyConfig {
     /** Requests a key may make at once on one replica after being idle (the bucket's size); a key can override it. */
     @WithDefault("200")
     int burst();
+  }
+
+  interface Metrics {
+    /**
+     * How often each replica reads the database-wide gauges (pending raw backlog, running replays) from PostgreSQL.
+     * Every replica reports the same values; dashboards take their max.
+     */
+    @WithDefault("15s")
+    Duration sampleInterval();
+
+    /** Pending raw rows counted at most: above it the backlog gauge shows this value (the count stays cheap). */
+    @WithDefault("1000000")
+    int pendingCountCap();
   }
 }

@@ -16,6 +16,7 @@ import dev.tally.security.CurrentCaller;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
+import io.quarkus.runtime.Startup;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -30,6 +31,8 @@ import java.util.Map;
  * envelope, find the key, authenticate it when the headers did not, then every message through the same
  * raw-first pipeline as POST /events. Nothing is stored for a request that is not authenticated.
  */
+// Started with the application, so the per-protocol counters exist (at 0) before the first SDK request.
+@Startup
 @ApplicationScoped
 public class SdkIngest {
 
@@ -48,7 +51,10 @@ public class SdkIngest {
   @PostConstruct
   void counters() {
     for (Protocol protocol : Protocol.values()) {
-      messages.put(protocol, metrics.counter("tally.sdk.messages", "protocol", protocol.id()));
+      messages.put(protocol, Counter.builder("tally.sdk.messages")
+          .description("SDK messages received, by protocol, authenticated and before normalization: which SDKs send how much")
+          .tag("protocol", protocol.id())
+          .register(metrics));
     }
   }
 

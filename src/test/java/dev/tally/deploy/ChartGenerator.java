@@ -22,7 +22,8 @@ import org.yaml.snakeyaml.Yaml;
  * renders it ({@link ChartRenderer}) against `kubectl kustomize`.
  *
  * <p>The templates use only what ChartRenderer understands: {@code {{ .Values.x }}}, {@code {{ .Values.x | quote }}}
- * inside a scalar, and on lines of their own {@code {{- if [not] .Values.x }}}, {@code {{- end }}} and
+ * and a raw string {@code {{ `text` }}} (a scalar holding Prometheus' own {@code {{ }}}) inside a scalar, and on lines of
+ * their own {@code {{- if [not] .Values.x }}}, {@code {{- end }}} and
  * {@code {{- toYaml .Values.x | nindent N }}}.
  */
 final class ChartGenerator {
@@ -71,6 +72,7 @@ final class ChartGenerator {
     networkPolicy();
     migrationJob();
     serviceMonitor();
+    prometheusRule();
     ingress();
 
     files.put("Chart.yaml", chartYaml(image));
@@ -167,6 +169,15 @@ final class ChartGenerator {
     value("monitoring.serviceMonitor.labels", new LinkedHashMap<>(), "Extra labels, e.g. release: <kube-prometheus-stack release> for its selector.");
     replace(first(monitor, "spec.endpoints"), "interval", "monitoring.serviceMonitor.interval", null, false);
     template("servicemonitor.yaml", new Cond(".Values.monitoring.serviceMonitor.enabled", monitor));
+  }
+
+  private void prometheusRule() {
+    Map<String, Object> rule = load(BASE.resolve("components/servicemonitor/prometheusrule.yaml"));
+    value("monitoring.prometheusRule.enabled", false, "With the Prometheus operator: Tally's alerts (docs/monitoring.md) as a PrometheusRule.");
+    Map<String, Object> labels = map(rule, "metadata.labels");
+    labels.put("splice", new Splice(".Values.monitoring.prometheusRule.labels"));
+    value("monitoring.prometheusRule.labels", new LinkedHashMap<>(), "Extra labels, e.g. release: <kube-prometheus-stack release> for its rule selector.");
+    template("prometheusrule.yaml", new Cond(".Values.monitoring.prometheusRule.enabled", rule));
   }
 
   private void ingress() {
@@ -416,7 +427,15 @@ final class ChartGenerator {
       if (PLAIN.matcher(string).matches() && !SPECIAL.matcher(string).matches() && !string.endsWith(":")) {
         return string;
       }
-      return '"' + string.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+      String quoted = '"' + string.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\t", "\\t") + '"';
+      if (quoted.contains("{{") || quoted.contains("}}")) {
+        // Prometheus' own templates (alert annotations): a Go raw string, which Helm prints as it is.
+        if (quoted.contains("`")) {
+          throw new IllegalStateException("cannot pass through Helm: " + string);
+        }
+        return "{{ `" + quoted + "` }}";
+      }
+      return quoted;
     }
     throw new IllegalStateException("cannot write " + node + " (" + (node == null ? null : node.getClass()) + ")");
   }

@@ -18,7 +18,8 @@ import org.yaml.snakeyaml.Yaml;
  * lists are false); a line {@code {{- toYaml .Values.x | nindent N }}} becomes the value as YAML indented N spaces
  * (the {@code -} joins it to the line before, as nindent's newline separates it again); {@code {{ .Values.x }}}
  * and {@code {{ .Values.x | quote }}} inside a line become the value, quoted or not (a number of a million or more is
- * an error: Helm holds values.yaml numbers as float64 and would print 1e+06). Anything else in braces, and a
+ * an error: Helm holds values.yaml numbers as float64 and would print 1e+06); {@code {{ `text` }}} becomes text (a Go
+ * raw string, how the chart carries Prometheus' own braces). Anything else in braces, and a
  * reference to a value that does not exist, is an error: the chart may use nothing this class does not check.
  */
 final class ChartRenderer {
@@ -26,7 +27,7 @@ final class ChartRenderer {
   private static final Pattern IF = Pattern.compile("\\s*\\{\\{- if (not )?\\.Values\\.([\\w.]+) }}\\s*");
   private static final Pattern END = Pattern.compile("\\s*\\{\\{- end }}\\s*");
   private static final Pattern TO_YAML = Pattern.compile("\\s*\\{\\{- toYaml \\.Values\\.([\\w.]+) \\| nindent (\\d+) }}\\s*");
-  private static final Pattern INLINE = Pattern.compile("\\{\\{ \\.Values\\.([\\w.]+)( \\| quote)? }}");
+  private static final Pattern INLINE = Pattern.compile("\\{\\{ `([^`]*)` }}|\\{\\{ \\.Values\\.([\\w.]+)( \\| quote)? }}");
 
   /** The documents the templates render to, in file order; empty documents left out. */
   static List<Map<String, Object>> render(Map<String, String> templates, Map<String, Object> values) {
@@ -69,19 +70,22 @@ final class ChartRenderer {
       } else {
         Matcher inline = INLINE.matcher(line);
         StringBuilder rendered = new StringBuilder();
+        int last = 0;
         while (inline.find()) {
-          Object value = value(values, inline.group(1), where);
+          literal(line.substring(last, inline.start()), where, rendered);
+          last = inline.end();
+          if (inline.group(1) != null) {
+            rendered.append(inline.group(1)); // {{ `raw` }}: printed as it is
+            continue;
+          }
+          Object value = value(values, inline.group(2), where);
           if (value instanceof Number n && Math.abs(n.doubleValue()) >= 1_000_000) {
             // Helm reads values.yaml numbers as float64 and prints these as 1e+06: the template must quote them.
-            throw new IllegalStateException(where + ": .Values." + inline.group(1) + " = " + value + " renders as a float in Helm");
+            throw new IllegalStateException(where + ": .Values." + inline.group(2) + " = " + value + " renders as a float in Helm");
           }
-          String text = inline.group(2) != null ? quote(String.valueOf(value)) : String.valueOf(value);
-          inline.appendReplacement(rendered, Matcher.quoteReplacement(text));
+          rendered.append(inline.group(3) != null ? quote(String.valueOf(value)) : String.valueOf(value));
         }
-        inline.appendTail(rendered);
-        if (rendered.indexOf("{{") >= 0 || rendered.indexOf("}}") >= 0) {
-          throw new IllegalStateException(where + ": a template construct ChartRenderer does not know: " + line);
-        }
+        literal(line.substring(last), where, rendered);
         out.append(rendered).append('\n');
       }
     }
@@ -89,6 +93,14 @@ final class ChartRenderer {
       throw new IllegalStateException(name + ": if without end");
     }
     return out.toString();
+  }
+
+  /** Template text outside the constructs: copied, unless it holds a construct this class does not know. */
+  private static void literal(String text, String where, StringBuilder out) {
+    if (text.contains("{{") || text.contains("}}")) {
+      throw new IllegalStateException(where + ": a template construct ChartRenderer does not know: " + text);
+    }
+    out.append(text);
   }
 
   /** The value at a dotted path; an error when any part is missing (helm would print "<no value>"). */

@@ -24,7 +24,7 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * The Helm chart (docker/helm/tally) is what {@link ChartGenerator} makes of the kustomize manifests today, is
  * well-formed, and renders ({@link ChartRenderer}; no helm binary here) to what `kubectl kustomize` renders: the base
- * with the default values, the Prometheus operator overlay with the ServiceMonitor on, the base plus the ingress
+ * with the default values, the Prometheus operator overlay with the ServiceMonitor and PrometheusRule on, the base plus the ingress
  * component with the Ingress on. Regenerate it with {@value ChartGenerator#REGENERATE}.
  */
 @SuppressWarnings("unchecked")
@@ -89,10 +89,11 @@ class ChartTest {
   }
 
   @Test
-  void theServiceMonitorValueRendersThePrometheusOperatorOverlay() throws IOException, InterruptedException {
+  void theServiceMonitorAndPrometheusRuleValuesRenderThePrometheusOperatorOverlay() throws IOException, InterruptedException {
     Assumptions.assumeTrue(DeploymentManifestsTest.onPath("kubectl"), "kubectl is not installed");
     Map<String, Object> values = values();
     set(values, "monitoring.serviceMonitor.enabled", true);
+    set(values, "monitoring.prometheusRule.enabled", true);
     assertThat(byName(withoutHooks(written("servicemonitor", render(values))))).isEqualTo(byName(kustomize(Path.of("docker/overlays/prometheus-operator"))));
   }
 
@@ -133,6 +134,8 @@ class ChartTest {
     set(values, "ingress.host", "tally.internal");
     set(values, "monitoring.serviceMonitor.enabled", true);
     set(values, "monitoring.serviceMonitor.labels", Map.of("release", "kube-prometheus-stack"));
+    set(values, "monitoring.prometheusRule.enabled", true);
+    set(values, "monitoring.prometheusRule.labels", Map.of("release", "kube-prometheus-stack"));
     Map<String, Map<String, Object>> rendered = byName(written("changed", render(values)));
     assertThat(rendered).doesNotContainKeys("HorizontalPodAutoscaler/tally", "NetworkPolicy/tally");
     Map<String, Object> deployment = rendered.get("Deployment/tally");
@@ -155,6 +158,10 @@ class ChartTest {
     assertThat(String.valueOf(path(ingress, "spec.rules"))).contains("host=tally.internal");
     assertThat((Map<String, Object>) path(rendered.get("ServiceMonitor/tally"), "metadata.labels"))
         .containsEntry("release", "kube-prometheus-stack").containsEntry("app.kubernetes.io/name", "tally");
+    assertThat((Map<String, Object>) path(rendered.get("PrometheusRule/tally"), "metadata.labels"))
+        .containsEntry("release", "kube-prometheus-stack").containsEntry("app.kubernetes.io/name", "tally");
+    // Prometheus' own templates reach the cluster untouched.
+    assertThat(String.valueOf(path(rendered.get("PrometheusRule/tally"), "spec"))).contains("{{ $value | humanizeDuration }}");
 
     set(values, "migration.enabled", false);
     assertThat(byName(render(values))).doesNotContainKey("Job/tally-migrate");

@@ -144,7 +144,7 @@ class DeploymentManifestsTest {
     Path component = K8S.resolve("components/servicemonitor");
     Map<String, Object> kustomization = load(component.resolve("kustomization.yaml")).get(0);
     assertThat(kustomization.get("kind")).isEqualTo("Component");
-    assertThat((List<String>) kustomization.get("resources")).containsExactly("servicemonitor.yaml");
+    assertThat((List<String>) kustomization.get("resources")).containsExactly("servicemonitor.yaml", "prometheusrule.yaml");
     List<Map<String, Object>> monitors = load(component.resolve("servicemonitor.yaml"));
     assertThat(monitors).hasSize(1);
     Map<String, Object> monitor = monitors.get(0);
@@ -184,8 +184,8 @@ class DeploymentManifestsTest {
     List<Map<String, Object>> base = kustomize(K8S);
     assertThat(base).extracting(d -> d.get("kind")).doesNotContain("ServiceMonitor").contains("Deployment", "PodDisruptionBudget");
     List<Map<String, Object>> withOperator = kustomize(DOCKER.resolve("overlays/prometheus-operator"));
-    assertThat(withOperator).extracting(d -> d.get("kind")).contains("ServiceMonitor");
-    assertThat(withOperator).hasSize(base.size() + 1);
+    assertThat(withOperator).extracting(d -> d.get("kind")).contains("ServiceMonitor", "PrometheusRule");
+    assertThat(withOperator).hasSize(base.size() + 2);
     for (List<Map<String, Object>> rendered : List.of(base, withOperator)) {
       Map<String, Object> deployment = rendered.stream().filter(d -> "Deployment".equals(d.get("kind"))).findFirst().orElseThrow();
       Map<String, Object> container = ((List<Map<String, Object>>) path(deployment, "spec.template.spec.containers")).get(0);

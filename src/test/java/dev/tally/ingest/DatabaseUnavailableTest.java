@@ -9,6 +9,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.notNullValue;
 
+import dev.tally.platform.ProblemMappers;
+import dev.tally.platform.RequestIds;
 import dev.tally.support.AdminKey;
 import dev.tally.support.ManagementPort;
 import dev.tally.support.TestDb;
@@ -18,7 +20,12 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import java.net.URL;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -57,6 +64,37 @@ class DatabaseUnavailableTest {
         .body("detail", containsString("nothing was acknowledged"));
     // The database itself is up (only the reactive pool points nowhere): nothing reached it.
     assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ?", client)).isZero();
+  }
+
+  /** The warning logged for a 503 carries the request's id, as the response does: an operator can find it. */
+  @Test
+  void theLogLineOfA503CarriesTheRequestId() {
+    List<String> ids = new CopyOnWriteArrayList<>();
+    Handler capture = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        if (record instanceof ExtLogRecord ext && ext.getMessage().contains("Database unavailable")) {
+          ids.add(String.valueOf(ext.getMdc(RequestIds.MDC_KEY)));
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(ProblemMappers.class.getName());
+    logger.addHandler(capture);
+    try {
+      String answered = given().header(RequestIds.HEADER, "outage-check-17").contentType(ContentType.JSON)
+          .body(event(newClientId("outage"), "m", "1", "2024-01-01T00:00:00Z"))
+          .post("/events").then().statusCode(503).extract().header(RequestIds.HEADER);
+      assertThat(answered).isEqualTo("outage-check-17");
+      assertThat(ids).contains("outage-check-17");
+    } finally {
+      logger.removeHandler(capture);
+    }
   }
 
   @Test
