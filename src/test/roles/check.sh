@@ -11,7 +11,7 @@
 #   4. the runtime role, with migrate-at-start off, serves everything Tally does at run time: the bootstrap admin
 #      key, API keys (create, use, revoke through LISTEN/NOTIFY), single and batch ingest, a rejected event, a
 #      mapping, a replay, the aggregates refresh (advisory lock, tally functions) and rebuild, recovery of pending
-#      rows, inspection; and nothing in its log is a permission error;
+#      rows, inspection, metrics; and nothing in its log is a permission error;
 #   5. the runtime role can create, alter, drop or truncate nothing, creates no temporary table, cannot touch the
 #      identity sequences' values, and can read but not rewrite Flyway's schema history;
 #   6. a table a later migration creates is usable by the runtime role without another grant (default privileges).
@@ -176,6 +176,9 @@ until [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key
   sleep 0.2
 done
 pass "inspection; the key revoked and refused"
+metrics=$(curl -s --max-time 30 "http://127.0.0.1:$mgmt/q/metrics") || fail "GET /q/metrics failed"
+grep -q '^tally_' <<<"$metrics" || fail "no tally_ metric in /q/metrics"
+pass "metrics and health on the management port ($(grep -c '^tally_' <<<"$metrics") tally_ samples)"
 denied=$(grep -ciE 'permission denied|must be owner|42501' "$OUT/tally.log" || true)
 [ "$denied" = 0 ] || fail "permission errors in Tally's log: $(grep -iE 'permission denied|must be owner|42501' "$OUT/tally.log" | head -3)"
 pass "no permission error in Tally's log ($(grep -c . "$OUT/tally.log") lines)"
