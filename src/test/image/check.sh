@@ -14,7 +14,8 @@
 #   3. the layers extracted, then the entrypoint's command line run unchanged from the working directory by the
 #      host's JDK 17 as uid/gid 185, with a clean environment holding only what the Deployment sets (ConfigMap,
 #      datasource, admin key) — the working directory is root's and not writable by that user, as the container's
-#      read-only root filesystem: it becomes ready, migrates its database, answers an authenticated request,
+#      read-only root filesystem: first with the migration Job's environment (it migrates and exits), then the init
+#      container's (it validates and exits), then the Deployment's: it becomes ready, answers an authenticated request,
 #      and stops gracefully on SIGTERM having written nothing into the image's files;
 #   4. docker/compose.yml's healthcheck, run with shell builtins only, passes while it is ready and fails once it
 #      has stopped.
@@ -27,7 +28,7 @@ cd "$(dirname "$0")/../../.."
 OUT=target/image
 TAR=$OUT/tally-jvm.tar
 ROOTFS=$OUT/rootfs
-DB=tally_image
+DB=${TALLY_IMAGE_DB:-tally_image}
 MAX_LAYERS_MB=60   # the application layers, compressed: about 25 MB today
 ADMIN_KEY="tally_image_$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 
@@ -39,7 +40,7 @@ cleanup() {
   status=$?
   [ -n "$pid" ] && stop_pids 30 "$pid"
   drop_database "$DB"
-  [ "$status" = 0 ] || tail_logs 40 "$OUT/build.log" "$OUT/tally.log"
+  [ "$status" = 0 ] || tail_logs 40 "$OUT/build.log" "$OUT/migrate.log" "$OUT/await.log" "$OUT/tally.log"
   exit "$status"
 }
 trap cleanup EXIT
@@ -100,34 +101,58 @@ pass "$(echo "$files" | wc -l) files under /deployments owned by root, read-only
 echo "-- running the entrypoint as the container would"
 fresh_database "$DB"
 read -r http_port management_port < <(free_ports 2)
-# The Deployment's environment: the ConfigMap, the datasource, the credentials (Secrets) and the admin key.
+# literal_env FILE CONTAINERS: NAME=value for each literal env entry of the first of the manifest's CONTAINERS
+# (containers or initContainers); values from Secrets are supplied below, as the kubelet would.
+literal_env() {
+  python3 - "$@" <<'PY'
+import sys, yaml
+spec = yaml.safe_load(open(sys.argv[1]))["spec"]["template"]["spec"]
+for entry in spec[sys.argv[2]][0].get("env", []):
+    if "value" in entry:
+        print(f"{entry['name']}={entry['value']}")
+PY
+}
+# The environments of docker/kubernetes: the migration Job's container, the Deployment's init container, and the
+# Deployment's container with its ConfigMap. The database's coordinates and the Secrets' values are this run's.
+mapfile -t job_env < <(literal_env docker/kubernetes/migration-job.yaml containers)
+mapfile -t await_env < <(literal_env docker/kubernetes/deployment.yaml initContainers)
 mapfile -t deployment_env < <(python3 - <<'PY'
 import yaml
 data = yaml.safe_load(open("docker/kubernetes/configmap.yaml"))["data"]
 for name, value in data.items():
     print(f"{name}={value}")
 PY
-)
+literal_env docker/kubernetes/deployment.yaml containers)
 # "java" on the PATH, as in the base image: here the host's JDK.
 java_bin=$(dirname "$(readlink -f "$(command -v java)")")
 touch "$OUT/started"
 entrypoint=()
 mapfile -t entrypoint < <(jq -r '.config.Entrypoint[]' "$config")
-(
+# image_run SECONDS VAR=value...: the entrypoint as the container runs it: uid/gid 185, the image's working
+# directory, an environment holding only the given variables (and this run's database and ports); SECONDS 0: no
+# time limit. It replaces the shell it runs in: call it in a subshell, ( ... ) or &, whose pid is then java's.
+image_run() {
+  local seconds=$1 limit=()
+  shift
+  [ "$seconds" = 0 ] || limit=(timeout "$seconds")
   cd "$ROOTFS$workdir"
-  exec setpriv --reuid=185 --regid=185 --clear-groups \
+  exec "${limit[@]}" setpriv --reuid=185 --regid=185 --clear-groups \
     env -i PATH="$java_bin:/usr/bin:/bin" LANG=C.UTF-8 \
-    "${deployment_env[@]}" \
+    "$@" \
     QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$DB" \
     QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$DB" \
-    QUARKUS_DATASOURCE_REACTIVE_MAX_SIZE=10 \
     QUARKUS_DATASOURCE_USERNAME=postgres \
     QUARKUS_DATASOURCE_PASSWORD=unused \
-    TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY="$ADMIN_KEY" \
     QUARKUS_HTTP_PORT="$http_port" \
     QUARKUS_MANAGEMENT_PORT="$management_port" \
     "${entrypoint[@]}"
-) >"$OUT/tally.log" 2>&1 &
+}
+(image_run 120 "${job_env[@]}") >"$OUT/migrate.log" 2>&1 || fail "the migration Job's command failed (see $OUT/migrate.log)"
+grep -q 'Successfully applied' "$OUT/migrate.log" || fail "the migration Job's command applied nothing"
+pass "the migration Job's environment: migrated and exited 0 ($(grep -o 'Successfully applied [0-9]* migrations' "$OUT/migrate.log"))"
+(image_run 120 "${await_env[@]}") >"$OUT/await.log" 2>&1 || fail "the init container's command failed (see $OUT/await.log)"
+pass "the init container's environment: validated and exited 0"
+image_run 0 "${deployment_env[@]}" TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY="$ADMIN_KEY" >"$OUT/tally.log" 2>&1 &
 pid=$!
 await_ready "$pid" "$management_port" 120 "the image's entrypoint"
 [ "$(stat -c %u /proc/$pid)" = 185 ] || fail "the process runs as uid $(stat -c %u /proc/$pid)"

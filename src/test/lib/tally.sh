@@ -26,7 +26,8 @@ drop_database() {
 
 # start_tally DB PORT MANAGEMENT_PORT ADMIN_KEY LOG [java options...]: the jar in the background against DB, with
 # ADMIN_KEY as the bootstrap admin key; its pid in $tally_pid. Further settings as environment assignments in
-# front of the call (VAR=value start_tally ...): bash exports them to the java process.
+# front of the call (VAR=value start_tally ...): bash exports them to the java process. It connects as the postgres
+# superuser unless TALLY_DB_USER names another role, and runs TALLY_JAR if set (another release's jar).
 start_tally() {
   local db=$1 port=$2 management_port=$3 admin_key=$4 log=$5
   shift 5
@@ -35,8 +36,8 @@ start_tally() {
   TALLY_SECURITY_BOOTSTRAP_ADMIN_KEY="$admin_key" \
   QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$db" \
   QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$db" \
-  QUARKUS_DATASOURCE_USERNAME=postgres \
-    java "$@" -jar target/quarkus-app/quarkus-run.jar >"$log" 2>&1 &
+  QUARKUS_DATASOURCE_USERNAME="${TALLY_DB_USER:-postgres}" \
+    java "$@" -jar "${TALLY_JAR:-target/quarkus-app/quarkus-run.jar}" >"$log" 2>&1 &
   tally_pid=$!
 }
 
@@ -72,4 +73,23 @@ tail_logs() {
     [ -f "$log" ] && { echo "---- last lines of $log"; tail -"$lines" "$log"; }
   done
   return 0
+}
+
+# The environments of the Kubernetes migration Job (docker/kubernetes/migration-job.yaml) and of the Deployment's
+# await-migrations init container (DeploymentManifestsTest checks they match the manifests), for init_and_exit.
+MIGRATE=(QUARKUS_FLYWAY_MIGRATE_AT_START=true)
+AWAIT_MIGRATIONS=(QUARKUS_FLYWAY_MIGRATE_AT_START=false QUARKUS_FLYWAY_VALIDATE_AT_START=true
+  'QUARKUS_FLYWAY_IGNORE_MIGRATION_PATTERNS=*:future,repeatable:missing,repeatable:pending')
+
+# init_and_exit JAR DB USER LOG [VAR=value...]: JAR as a Kubernetes Job or init container runs the image
+# (QUARKUS_INIT_AND_EXIT: start, run the init tasks — Flyway — and exit without serving), against DB as USER, with
+# the given settings (MIGRATE or AWAIT_MIGRATIONS). Its exit status is the function's; at most 120 s.
+init_and_exit() {
+  local jar=$1 db=$2 user=$3 log=$4
+  shift 4
+  env "$@" QUARKUS_INIT_AND_EXIT=true QUARKUS_SHUTDOWN_DELAY=0s QUARKUS_HTTP_PORT=0 QUARKUS_MANAGEMENT_PORT=0 \
+    QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$db" \
+    QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$db" \
+    QUARKUS_DATASOURCE_USERNAME="$user" \
+    timeout 120 java -jar "$jar" >"$log" 2>&1
 }

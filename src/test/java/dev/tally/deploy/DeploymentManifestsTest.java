@@ -47,7 +47,12 @@ class DeploymentManifestsTest {
       "quarkus.datasource.username",
       "quarkus.datasource.password",
       "quarkus.datasource.reactive.max-size",
-      "quarkus.http.port");
+      "quarkus.http.port",
+      "quarkus.flyway.migrate-at-start",
+      "quarkus.flyway.validate-at-start",
+      "quarkus.flyway.ignore-migration-patterns",
+      "quarkus.init-and-exit",
+      "quarkus.shutdown.delay");
 
   private static final int QUARKUS_DEFAULT_HTTP_PORT = 8080;
   private static final int QUARKUS_DEFAULT_MANAGEMENT_PORT = 9000;
@@ -212,8 +217,10 @@ class DeploymentManifestsTest {
 
     Map<String, Object> configMap = manifest("configmap.yaml", "ConfigMap");
     Set<String> names = new TreeSet<>(((Map<String, ?>) path(configMap, "data")).keySet());
-    for (Object env : (List<?>) container().get("env")) {
-      names.add((String) ((Map<?, ?>) env).get("name"));
+    for (Map<String, Object> someContainer : List.of(container(), initContainer(), jobContainer())) {
+      for (Object env : (List<?>) someContainer.get("env")) {
+        names.add((String) ((Map<?, ?>) env).get("name"));
+      }
     }
     Map<String, Object> compose = load(DOCKER.resolve("compose.yml")).get(0);
     names.addAll(((Map<String, ?>) path(compose, "services.tally.environment")).keySet());
@@ -332,13 +339,17 @@ class DeploymentManifestsTest {
   @Test
   void credentialsComeFromTheSecretsTheTemplatesDescribeAndNoRealOneIsCommitted() {
     Map<String, Map<String, Object>> secrets = new TreeMap<>();
-    for (String template : List.of("secret.template.yaml", "secret-api.template.yaml")) {
+    for (String template : List.of("secret.template.yaml", "secret-api.template.yaml", "secret-migrator.template.yaml")) {
       Map<String, Object> secret = manifest(template, "Secret");
       Map<String, Object> values = (Map<String, Object>) path(secret, "stringData");
       assertThat(values.values()).as(template).allMatch("REPLACE_ME"::equals);
       secrets.put((String) path(secret, "metadata.name"), values);
     }
-    for (Object env : (List<?>) container().get("env")) {
+    List<Object> envs = new ArrayList<>();
+    for (Map<String, Object> someContainer : List.of(container(), initContainer(), jobContainer())) {
+      envs.addAll((List<?>) someContainer.get("env"));
+    }
+    for (Object env : envs) {
       Map<String, Object> ref = (Map<String, Object>) path((Map<String, Object>) env, "valueFrom.secretKeyRef");
       if (ref != null) {
         // Required: a pod without its Secret does not start, rather than run without credentials or admin key.
@@ -350,7 +361,7 @@ class DeploymentManifestsTest {
     assertThat((List<String>) path(load(K8S.resolve("kustomization.yaml")).get(0), "resources"))
         .doesNotContain("secret.template.yaml", "secret-api.template.yaml")
         .containsExactlyInAnyOrder("configmap.yaml", "deployment.yaml", "service.yaml", "service-management.yaml", "networkpolicy.yaml", "hpa.yaml",
-            "pdb.yaml");
+            "pdb.yaml", "migration-job.yaml");
   }
 
   @Test
@@ -398,6 +409,84 @@ class DeploymentManifestsTest {
     }
   }
 
+  @Test
+  void theMigrationJobMigratesAsTheSchemaOwnerAndThePodsNeverMigrate() throws IOException {
+    // Development, tests and compose migrate at start; Kubernetes overrides it for the pods only.
+    assertThat(applicationProperties().getProperty("quarkus.flyway.migrate-at-start")).isEqualTo("true");
+    Map<String, Object> job = manifest("migration-job.yaml", "Job");
+    Map<String, Object> migrate = jobContainer();
+    assertThat(env(migrate, "QUARKUS_INIT_AND_EXIT")).isEqualTo("true");
+    assertThat(env(migrate, "QUARKUS_FLYWAY_MIGRATE_AT_START")).isEqualTo("true");
+    assertThat(secretOf(migrate, "QUARKUS_DATASOURCE_USERNAME")).isEqualTo("tally-db-migrator");
+    assertThat(secretOf(migrate, "QUARKUS_DATASOURCE_PASSWORD")).isEqualTo("tally-db-migrator");
+    assertThat(path(job, "spec.template.spec.restartPolicy")).isEqualTo("Never");
+    assertThat((Integer) path(job, "spec.backoffLimit")).isPositive();
+
+    Map<String, Object> tally = container();
+    assertThat(env(tally, "QUARKUS_FLYWAY_MIGRATE_AT_START")).isEqualTo("false");
+    assertThat(secretOf(tally, "QUARKUS_DATASOURCE_USERNAME")).isEqualTo("tally-db");
+    // The pods wait for the Job: Flyway validate, as the runtime role, until this image's migrations are applied.
+    Map<String, Object> await = initContainer();
+    assertThat(env(await, "QUARKUS_INIT_AND_EXIT")).isEqualTo("true");
+    assertThat(env(await, "QUARKUS_FLYWAY_MIGRATE_AT_START")).isEqualTo("false");
+    assertThat(env(await, "QUARKUS_FLYWAY_VALIDATE_AT_START")).isEqualTo("true");
+    assertThat(secretOf(await, "QUARKUS_DATASOURCE_USERNAME")).isEqualTo("tally-db");
+    assertThat(secretOf(await, "QUARKUS_DATASOURCE_PASSWORD")).isEqualTo("tally-db");
+
+    // One image, one database, for all three.
+    for (Map<String, Object> other : List.of(migrate, await)) {
+      assertThat(other.get("image")).isEqualTo(tally.get("image"));
+      for (String url : List.of("QUARKUS_DATASOURCE_REACTIVE_URL", "QUARKUS_DATASOURCE_JDBC_URL")) {
+        assertThat(env(other, url)).as(url).isNotNull().isEqualTo(env(tally, url));
+      }
+      assertThat(path(other, "securityContext")).isEqualTo(path(tally, "securityContext"));
+      assertThat(path(other, "resources")).isEqualTo(path(tally, "resources"));
+    }
+    assertThat(path(job, "spec.template.spec.securityContext")).isEqualTo(path(deployment(), "spec.template.spec.securityContext"));
+  }
+
+  @Test
+  void theScriptsRunTheCommandLinesOfTheJobAndTheInitContainer() throws IOException {
+    // src/test/roles/check.sh and src/test/upgrade/check.sh run the Job and the init container against PostgreSQL
+    // with these environments (src/test/lib/tally.sh's init_and_exit).
+    String lib = Files.readString(Path.of("src/test/lib/tally.sh"));
+    assertThat(lib).contains("QUARKUS_INIT_AND_EXIT=true QUARKUS_SHUTDOWN_DELAY=0s");
+    assertThat(env(jobContainer(), "QUARKUS_SHUTDOWN_DELAY")).isEqualTo("0s");
+    assertThat(env(initContainer(), "QUARKUS_SHUTDOWN_DELAY")).isEqualTo("0s");
+    assertThat(words(lib, "MIGRATE")).isEqualTo(settings(jobContainer(), "QUARKUS_FLYWAY_"));
+    assertThat(words(lib, "AWAIT_MIGRATIONS")).isEqualTo(settings(initContainer(), "QUARKUS_FLYWAY_"));
+    assertThat(Files.readString(Path.of("src/test/roles/check.sh"))).contains("QUARKUS_FLYWAY_MIGRATE_AT_START=false \\\n");
+  }
+
+  /** The words of a bash array assignment NAME=(...) in script, quotes removed. */
+  private static List<String> words(String script, String name) {
+    Matcher m = Pattern.compile("(?m)^" + name + "=\\(([^)]*)\\)").matcher(script);
+    assertThat(m.find()).as(name + "=(...) in the script").isTrue();
+    return Arrays.stream(m.group(1).trim().split("\\s+")).map(word -> word.replace("'", "")).toList();
+  }
+
+  /** The container's literal environment variables starting with prefix, as NAME=value words in file order. */
+  private static List<String> settings(Map<String, Object> container, String prefix) {
+    List<String> words = new ArrayList<>();
+    for (Map<String, Object> env : (List<Map<String, Object>>) container.get("env")) {
+      String name = (String) env.get("name");
+      if (name.startsWith(prefix) && env.containsKey("value")) {
+        words.add(name + "=" + env.get("value"));
+      }
+    }
+    return words;
+  }
+
+  private static Object env(Map<String, Object> container, String name) {
+    return ((List<Map<String, Object>>) container.get("env")).stream().filter(e -> name.equals(e.get("name")))
+        .map(e -> e.get("value")).findFirst().orElse(null);
+  }
+
+  private static Object secretOf(Map<String, Object> container, String name) {
+    return ((List<Map<String, Object>>) container.get("env")).stream().filter(e -> name.equals(e.get("name")))
+        .map(e -> path(e, "valueFrom.secretKeyRef.name")).findFirst().orElse(null);
+  }
+
   // ---- the configuration keys Tally really has
 
   /** tally.* keys derived from TallyConfig (camelCase methods become kebab-case), with their Java types. */
@@ -435,7 +524,7 @@ class DeploymentManifestsTest {
 
   // ---- reading the files
 
-  private static boolean onPath(String command) {
+  static boolean onPath(String command) {
     return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
         .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
   }
@@ -482,6 +571,19 @@ class DeploymentManifestsTest {
 
   private static Map<String, Object> container() {
     List<Map<String, Object>> containers = (List<Map<String, Object>>) path(deployment(), "spec.template.spec.containers");
+    assertThat(containers).hasSize(1);
+    return containers.get(0);
+  }
+
+  private static Map<String, Object> initContainer() {
+    List<Map<String, Object>> containers = (List<Map<String, Object>>) path(deployment(), "spec.template.spec.initContainers");
+    assertThat(containers).hasSize(1);
+    return containers.get(0);
+  }
+
+  private static Map<String, Object> jobContainer() {
+    List<Map<String, Object>> containers = (List<Map<String, Object>>) path(manifest("migration-job.yaml", "Job"),
+        "spec.template.spec.containers");
     assertThat(containers).hasSize(1);
     return containers.get(0);
   }
