@@ -27,6 +27,8 @@ public interface TallyConfig {
 
   Security security();
 
+  Browser browser();
+
   interface Ingest {
     /** Largest accepted request body in bytes; a larger body is answered 413 and nothing is stored. */
     @WithDefault("1048576")
@@ -276,5 +278,20 @@ public interface TallyConfig {
     /** Requests a key may make at once on one replica after being idle (the bucket's size); a key can override it. */
     @WithDefault("200")
     int burst();
+  }
+
+  interface Browser {
+    /**
+     * How long a browser may cache the answer to a CORS preflight of the SDK routes (Access-Control-Max-Age); Chromium
+     * caps it at 2 hours.
+     */
+    @WithDefault("2h")
+    Duration preflightMaxAge();
+
+    /**
+     * The address browsers reach Tally at (https://tally.example.com), which the SDK configuration answers send the
+     * SDKs' events to (Segment's apiHost). Without it, the address the request came to (its Host header and scheme).
+     */
+    Optional<String> publicUrl();
   }
 }
