@@ -37,7 +37,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 /**
  * What posthog-js asks before it captures ({@code api_host} pointed at Tally): its remote configuration, as JSON and
  * as the script that preloads it, and its feature flags. Tally answers capture only: no feature flags, no session
- * recording, no surveys, no heatmaps, no site apps, autocapture and exception autocapture off, both of posthog-js'
+ * recording, no surveys (the member left out, which posthog-js reads as "not loaded yet"), no heatmaps, no site apps, autocapture and exception autocapture off, both of posthog-js'
  * compressions supported. Nothing is stored.
  */
 @Tag(name = "SDK: PostHog")
@@ -88,7 +88,7 @@ public class PostHogConfigResource {
       @PathParam("route") @Parameter(schema = @Schema(enumeration = {"flags", "decide"})) String route,
       @QueryParam("compression") String compression, @Context HttpHeaders headers, byte[] body) {
     String encoding = headers.getHeaderString(HttpHeaders.CONTENT_ENCODING);
-    if ("gzip-js".equalsIgnoreCase(compression) && (encoding == null || encoding.isBlank())) {
+    if ((encoding == null || encoding.isBlank()) && ("gzip-js".equalsIgnoreCase(compression) || SdkIngest.gzipMagic(body))) {
       encoding = "gzip";
     }
     BodyDecoder.Result decoded = BodyDecoder.decode(body, encoding, config.ingest().maxBodyBytes());
@@ -122,7 +122,7 @@ public class PostHogConfigResource {
     config.put("errorTracking", Map.of("autocaptureExceptions", false));
     config.put("capturePerformance", false);
     config.put("sessionRecording", false);
-    config.put("surveys", false);
+    // No "surveys" member at all: with one (even false) posthog-js 1.449 loads its surveys script from the api_host.
     config.put("productTours", false);
     config.put("heatmaps", false);
     config.put("captureDeadClicks", false);

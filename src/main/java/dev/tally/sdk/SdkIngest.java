@@ -174,11 +174,20 @@ public class SdkIngest {
     return protocol == Protocol.SEGMENT ? Authenticator.BASIC_CHALLENGE : Authenticator.BEARER_CHALLENGE;
   }
 
-  /** posthog-js marks gzip with ?compression=gzip-js instead of Content-Encoding (its base64 form is PostHogForm's). */
+  /**
+   * posthog-js marks gzip with ?compression=gzip-js instead of Content-Encoding (its base64 form is PostHogForm's), and
+   * 1.449 not even that: its /e/ bodies are gzip labelled text/plain. A body that starts with gzip's magic bytes
+   * (never the start of JSON) and comes without Content-Encoding is taken as gzip.
+   */
   private static String encoding(Call call) {
-    if ("gzip-js".equalsIgnoreCase(call.compression()) && (call.contentEncoding() == null || call.contentEncoding().isBlank())) {
+    boolean declared = call.contentEncoding() != null && !call.contentEncoding().isBlank();
+    if (!declared && ("gzip-js".equalsIgnoreCase(call.compression()) || gzipMagic(call.body()))) {
       return "gzip";
     }
     return call.contentEncoding();
+  }
+
+  static boolean gzipMagic(byte[] body) {
+    return body != null && body.length >= 2 && body[0] == (byte) 0x1f && body[1] == (byte) 0x8b;
   }
 }

@@ -50,13 +50,15 @@ public class SegmentSettingsResource {
   @APIResponse(responseCode = "401", description = "Unknown or revoked key")
   @APIResponse(responseCode = "403", description = "Not an ingest key, or the page's origin is not among the key's allowedOrigins")
   public Uni<Response> settings(@PathParam("writeKey") String writeKey, @Context UriInfo uri) {
-    return configs.answer(Protocol.SEGMENT, writeKey, () -> settings(configs.publicUrl(uri)));
+    return configs.answer(Protocol.SEGMENT, writeKey, () -> settings(writeKey.strip(), configs.publicUrl(uri)));
   }
 
-  static Map<String, Object> settings(URI tally) {
+  /** {@code apiKey}: analytics.js puts it in every event as writeKey, which is how Tally finds the key of its /v1/t posts. */
+  static Map<String, Object> settings(String writeKey, URI tally) {
     String apiHost = tally.getRawAuthority() + (tally.getRawPath() == null ? "" : tally.getRawPath()) + "/v1";
     return Map.of(
         "integrations", Map.of("Segment.io", Map.of(
+            "apiKey", writeKey,
             "apiHost", apiHost,
             "protocol", tally.getScheme(),
             "unbundledIntegrations", List.of(),
