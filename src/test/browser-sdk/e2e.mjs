@@ -166,6 +166,7 @@ async function segment() {
   await close();
 
   // Unload: analytics.js' batching delivery sends what it holds with fetch keepalive as the page goes away.
+  const batchingFrom = proxy.requests.length;
   const batching = await open(ALLOWED, 'segment', { key: key.secret, batching: true });
   await batching.page.evaluate(() => window.TallySdk.ready());
   await batching.page.evaluate(() => { for (let n = 1; n <= 3; n += 1) window.TallySdk.track('Left Page', { revenue: n }); });
@@ -178,7 +179,7 @@ async function segment() {
   check(byName['Retried Order']?.accepted === 1 && byName['Retried Order']?.duplicate >= 1,
     `analytics.js retried ${dropped.method} ${dropped.path} after its answer was lost: accepted 1, duplicates ${byName['Retried Order']?.duplicate}`);
   check(byName.identify?.rejected === 1 && byName.page?.rejected === 1, 'analytics.js identify and page kept raw, refused');
-  const unload = proxy.requests.find((r) => r.method === 'POST' && bodyText(r.body).includes('Left Page'));
+  const unload = proxy.requests.slice(batchingFrom).find((r) => r.method === 'POST' && bodyText(r.body).includes('Left Page'));
   check(unload !== undefined, `analytics.js unload delivered (${unload?.method} ${unload?.path}, ${unload?.encoding})`);
   await countedOnce(client, { order_completed: 5, retried_order: 1, left_page: 3 });
   await refusedElsewhere('segment', client, key.secret, async () => {});
@@ -203,6 +204,7 @@ async function rudderstack() {
   await waitFor('the retry of the lost request', async () => (await rawCount(client, "payload->>'event' = 'Retried Order'")) >= 2, 60);
   await close();
 
+  const beaconFrom = proxy.requests.length;
   const beacon = await open(ALLOWED, 'rudderstack', { key: key.secret, useBeacon: true });
   await beacon.page.evaluate(() => window.TallySdk.ready());
   await beacon.page.evaluate(() => { for (let n = 1; n <= 3; n += 1) window.TallySdk.track('Left Page', { revenue: n }); });
@@ -214,7 +216,7 @@ async function rudderstack() {
   check(byName['Retried Order']?.accepted === 1 && byName['Retried Order']?.duplicate >= 1,
     `RudderStack retried ${dropped.method} ${dropped.path} after its answer was lost: accepted 1, duplicates ${byName['Retried Order']?.duplicate}`);
   check(byName.identify?.rejected === 1, 'RudderStack identify kept raw, refused');
-  const sent = proxy.requests.find((r) => r.method === 'POST' && bodyText(r.body).includes('Left Page'));
+  const sent = proxy.requests.slice(beaconFrom).find((r) => r.method === 'POST' && bodyText(r.body).includes('Left Page'));
   check(sent?.path.startsWith('/beacon/v1/batch'), `RudderStack unload delivered by sendBeacon (${sent?.method} ${sent?.path.split('?')[0]}, ${sent?.encoding})`);
   await countedOnce(client, { order_completed: 5, retried_order: 1, left_page: 3 });
   await refusedElsewhere('rudderstack', client, key.secret, async () => {});

@@ -18,6 +18,10 @@ public final class MessageTypes {
 
   public static final String UNSUPPORTED_MESSAGE_TYPE = "unsupported_message_type";
 
+  /** What the Snowplow event types that are not counted are, for the refusal's message. */
+  private static final Map<String, String> SNOWPLOW_TYPES = Map.of(
+      "pv", "a page view", "pp", "a page ping", "tr", "a legacy transaction", "ti", "a legacy transaction item");
+
   private MessageTypes() {}
 
   /**
@@ -49,9 +53,6 @@ public final class MessageTypes {
     return refuse("a Snowplow " + Quote.quoted(type) + " event (" + SNOWPLOW_TYPES.getOrDefault(type, "not a measurement")
         + ") is not counted: only self-describing (ue) and structured (se) events are; it is kept raw");
   }
-
-  private static final Map<String, String> SNOWPLOW_TYPES = Map.of(
-      "pv", "a page view", "pp", "a page ping", "tr", "a legacy transaction", "ti", "a legacy transaction item");
 
   private static List<FieldError> segment(JsonNode message, String impliedType) {
     JsonNode typeNode = message.get("type");
