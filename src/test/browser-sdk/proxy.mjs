@@ -87,7 +87,7 @@ export class RecordingProxy {
       path: request.url,
       origin: request.headers.origin ?? null,
       headers: Object.fromEntries(['content-type', 'authorization', 'x-api-key', 'access-control-request-method',
-        'access-control-request-headers', 'anonymousid'].filter((name) => request.headers[name] !== undefined)
+        'access-control-request-headers', 'anonymousid', 'sec-fetch-mode'].filter((name) => request.headers[name] !== undefined)
         .map((name) => [name, name === 'authorization' ? request.headers[name].split(' ')[0] + ' …'
           : name === 'x-api-key' ? '…' : request.headers[name]])),
       encoding: encodingOf(request.method, request.url, request.headers, body),
