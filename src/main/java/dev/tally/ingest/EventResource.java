@@ -4,6 +4,7 @@ import dev.tally.platform.BodyLimitFilter;
 import dev.tally.platform.InFlightBodies;
 import dev.tally.platform.TallyConfig;
 import dev.tally.security.Allowed;
+import dev.tally.security.CrossOrigin;
 import dev.tally.security.Caller;
 import dev.tally.security.CurrentCaller;
 import dev.tally.security.Role;
@@ -29,6 +30,8 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 // Its methods are read reflectively by platform.QueryParameterFilter and security.AuthFilter, in the native executable too.
 @RegisterForReflection(fields = false)
 @Allowed({Role.INGEST, Role.ADMIN})
+// Browsers may post events with an ingest key, from the origins the key allows.
+@CrossOrigin
 public class EventResource {
 
   @Inject IngestService ingest;

@@ -21,6 +21,7 @@ import java.util.TreeMap;
  * analytics-node sets {@code messageId} and {@code timestamp} in analytics-core's CoreEventFactory.normalize;
  * rudder-sdk-node sets {@code messageId} and {@code originalTimestamp} in enqueue, and {@code timestamp} only when
  * the caller passed one; posthog-node sets {@code uuid} and {@code timestamp} in PostHogCoreStateless.prepareMessage.
+ * Snowplow's tracker-core sets {@code eid} (a UUID v4) and {@code dtm} (epoch milliseconds) on every event.
  */
 public final class MappingPresets {
 
@@ -45,7 +46,16 @@ public final class MappingPresets {
       "posthog", preset("posthog",
           "PostHog events (posthog-node, POST /batch/): metric from event (snake_cased: \"Order Completed\" is order_completed), eventId from uuid (a UUIDv7 the SDK "
               + "sets on every event), timestamp from timestamp, an ISO-8601 instant",
-          "/uuid", "/timestamp")));
+          "/uuid", "/timestamp"),
+      "snowplow", new MappingPreset("snowplow",
+          "Snowplow self-describing events (browser tracker, POST /com.snowplowanalytics.snowplow/tp2): metric from the event's "
+              + "schema name (iglu:com.acme/checkout_completed/jsonschema/1-0-0 is checkout_completed; Tally stores the decoded "
+              + "ue_px as self_describing), fields by JSON Pointer into its data (/self_describing/data/...), eventId from eid, "
+              + "timestamp from dtm (epoch milliseconds the tracker sets on every event)",
+          new MappingDefinition(new TreeMap<>(Map.of("metric", "/self_describing/name", "eventId", "/eid", "timestamp", "/dtm")),
+              MappingValidator.EPOCH_MILLIS, null, null, MappingValidator.SNAKE_CASE),
+          "fields.amount is required: name the member of the event's data that carries it, e.g. "
+              + "{\"preset\": \"snowplow\", \"fields\": {\"amount\": \"/self_describing/data/total\"}}")));
 
   private MappingPresets() {}
 
@@ -125,6 +135,7 @@ public final class MappingPresets {
   }
 
   private static String example(String name) {
-    return "{\"preset\": \"" + name + "\", \"fields\": {\"amount\": \"" + AMOUNT_EXAMPLE + "\"}}";
+    String amount = name.equals("snowplow") ? "/self_describing/data/total" : AMOUNT_EXAMPLE;
+    return "{\"preset\": \"" + name + "\", \"fields\": {\"amount\": \"" + amount + "\"}}";
   }
 }

@@ -31,6 +31,8 @@ public interface TallyConfig {
 
   Metrics metrics();
 
+  Browser browser();
+
   interface Ingest {
     /** Largest accepted request body in bytes; a larger body is answered 413 and nothing is stored. */
     @WithDefault("1048576")
@@ -307,5 +309,20 @@ public interface TallyConfig {
     /** Pending raw rows counted at most: above it the backlog gauge shows this value (the count stays cheap). */
     @WithDefault("1000000")
     int pendingCountCap();
+  }
+
+  interface Browser {
+    /**
+     * How long a browser may cache the answer to a CORS preflight of the SDK routes (Access-Control-Max-Age); Chromium
+     * caps it at 2 hours.
+     */
+    @WithDefault("2h")
+    Duration preflightMaxAge();
+
+    /**
+     * The address browsers reach Tally at (https://tally.example.com), which the SDK configuration answers send the
+     * SDKs' events to (Segment's apiHost). Without it, the address the request came to (its Host header and scheme).
+     */
+    Optional<String> publicUrl();
   }
 }

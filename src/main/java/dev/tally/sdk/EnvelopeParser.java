@@ -16,8 +16,8 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * Parses an SDK request body: an object whose {@value Protocol#BATCH_MEMBER} member is an array of events is an
- * envelope ({@link SdkBody.Enveloped}); any other body is parsed as POST /events parses it ({@link SdkBody.Bare}).
+ * Parses an SDK request body: an object whose batch member ({@code batch}; Snowplow's {@code data}) is an array of
+ * events is an envelope ({@link SdkBody.Enveloped}); any other body is parsed as POST /events parses it ({@link SdkBody.Bare}).
  * Reads through ingest's {@link JsonReader}, so a message keeps its exact bytes and decimals as an event sent to
  * /events does. Pure and thread-safe.
  */
@@ -37,6 +37,11 @@ public class EnvelopeParser {
 
   /** @throws PayloadTooLargeException when the batch holds more than the configured number of events */
   public SdkBody parse(byte[] body, String contentType) {
+    return parse(body, contentType, "batch");
+  }
+
+  /** {@code batchMember}: the member that holds the events. */
+  public SdkBody parse(byte[] body, String contentType, String batchMember) {
     if (BodyParser.isNdjson(contentType)) {
       return bare(body, contentType);
     }
@@ -51,7 +56,7 @@ public class EnvelopeParser {
       for (JsonToken t = parser.nextToken(); t != JsonToken.END_OBJECT; t = parser.nextToken()) {
         String name = parser.currentName();
         JsonToken value = parser.nextToken();
-        if (name.equals(Protocol.BATCH_MEMBER)) {
+        if (name.equals(batchMember)) {
           if (value != JsonToken.START_ARRAY) {
             return unreadable("the member \"" + name + "\" must be an array of events, but it is a JSON " + JsonErrors.kind(value));
           }

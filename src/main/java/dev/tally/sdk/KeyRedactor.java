@@ -41,6 +41,9 @@ final class KeyRedactor {
   private KeyRedactor() {}
 
   static Redacted redact(Protocol protocol, byte[] bytes) {
+    if (protocol.keyPointers().isEmpty()) {
+      return new Redacted(bytes, Set.of());
+    }
     Pattern keyPath = keyPath(protocol);
     List<Span> spans = new ArrayList<>();
     Set<String> keys = new LinkedHashSet<>();
@@ -79,7 +82,7 @@ final class KeyRedactor {
   /** The key pointers, at the root, under a top-level array's elements and under the batch member's elements. */
   private static Pattern keyPath(Protocol protocol) {
     List<String> pointers = protocol.keyPointers().stream().map(p -> Pattern.quote(p.toString())).toList();
-    return Pattern.compile("(?:/\\d+|/" + Protocol.BATCH_MEMBER + "/\\d+)?(?:" + String.join("|", pointers) + ")");
+    return Pattern.compile("(?:/\\d+|/" + protocol.batchMember() + "/\\d+)?(?:" + String.join("|", pointers) + ")");
   }
 
   private static void copies(byte[] bytes, byte[] key, List<Span> spans) {

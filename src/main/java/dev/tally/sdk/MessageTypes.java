@@ -5,10 +5,11 @@ import dev.tally.normalize.FieldError;
 import dev.tally.normalize.Quote;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * Which SDK messages are events to count. Only a Segment/RudderStack {@code track} and a PostHog capture of a
- * named event carry a metric; identify, page, screen, group, alias and PostHog's own {@code $}-prefixed events
+ * Which SDK messages are events to count. Only a Segment/RudderStack {@code track}, a PostHog capture of a
+ * named event and a Snowplow self-describing or structured event carry a metric; identify, page, screen, group, alias and PostHog's own {@code $}-prefixed events
  * ($identify, $create_alias, $groupidentify, $pageview, $feature_flag_called, ...) describe users, not
  * measurements. They are stored raw and refused at ingest with {@link #UNSUPPORTED_MESSAGE_TYPE}: no mapping
  * makes them countable, so replays leave them alone. Pure.
@@ -16,6 +17,10 @@ import java.util.Locale;
 public final class MessageTypes {
 
   public static final String UNSUPPORTED_MESSAGE_TYPE = "unsupported_message_type";
+
+  /** What the Snowplow event types that are not counted are, for the refusal's message. */
+  private static final Map<String, String> SNOWPLOW_TYPES = Map.of(
+      "pv", "a page view", "pp", "a page ping", "tr", "a legacy transaction", "ti", "a legacy transaction item");
 
   private MessageTypes() {}
 
@@ -28,7 +33,25 @@ public final class MessageTypes {
     if (!message.isObject()) {
       return List.of();
     }
-    return protocol == Protocol.POSTHOG ? posthog(message) : segment(message, impliedType);
+    return switch (protocol) {
+      case POSTHOG -> posthog(message);
+      case SEGMENT -> segment(message, impliedType);
+      case SNOWPLOW -> snowplow(message);
+    };
+  }
+
+  /** Snowplow: self-describing events (e=ue) and structured events (e=se) carry measurements; page views, pings and the rest do not. */
+  private static List<FieldError> snowplow(JsonNode message) {
+    JsonNode e = message.get("e");
+    if (e == null || !e.isTextual()) {
+      return refuse("a Snowplow event names its type in e (ue, se, pv, ...), but this one " + (e == null ? "has none" : "has " + Quote.of(e)));
+    }
+    String type = e.asText();
+    if (type.equals("ue") || type.equals("se")) {
+      return List.of();
+    }
+    return refuse("a Snowplow " + Quote.quoted(type) + " event (" + SNOWPLOW_TYPES.getOrDefault(type, "not a measurement")
+        + ") is not counted: only self-describing (ue) and structured (se) events are; it is kept raw");
   }
 
   private static List<FieldError> segment(JsonNode message, String impliedType) {

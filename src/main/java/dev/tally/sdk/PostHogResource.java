@@ -3,6 +3,7 @@ package dev.tally.sdk;
 import dev.tally.ingest.SentContentType;
 import dev.tally.platform.AnyQueryParameters;
 import dev.tally.security.Allowed;
+import dev.tally.security.CrossOrigin;
 import dev.tally.security.KeyMayBeInBody;
 import dev.tally.security.Role;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -38,6 +39,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 // Only a key bound to one client: SDK messages carry no clientId of their own.
 @Allowed(Role.INGEST)
 @KeyMayBeInBody
+@CrossOrigin
 // Its methods' access rules are read reflectively by security.AuthFilter, in the native executable too.
 @RegisterForReflection(fields = false)
 public class PostHogResource {
@@ -62,10 +64,12 @@ public class PostHogResource {
   }
 
   @POST
-  @Path("/{route: capture|e}")
-  @Operation(summary = "One event, an array of events or a batch — PostHog's capture routes (/e/ is posthog-js')")
+  @Path("/{route: capture|e|i/v0/e}")
+  @Operation(summary = "One event, an array of events or a batch — PostHog's capture routes (/e/ and /i/v0/e/ are posthog-js')",
+      description = "JSON, gzip (?compression=gzip-js, any Content-Type, text/plain from sendBeacon) or posthog-js' base64 form"
+          + " (?compression=base64, data=<base64 of the JSON>).")
   public Uni<Response> capture(
-      @PathParam("route") @Parameter(schema = @Schema(enumeration = {"capture", "e"})) String route,
+      @PathParam("route") @Parameter(schema = @Schema(enumeration = {"capture", "e", "i/v0/e"})) String route,
       @Context UriInfo uri, @Context HttpHeaders headers, @QueryParam("compression") String compression, byte[] body) {
     return handle(uri, headers, compression, body);
   }

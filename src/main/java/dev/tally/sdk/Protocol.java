@@ -10,25 +10,40 @@ import java.util.Map;
  */
 public enum Protocol {
 
-  /** {@code POST /v1/batch} {"batch": [...], "writeKey", "sentAt", "context"}; single calls /v1/track, /v1/identify, ... */
-  SEGMENT("segment", List.of("/writeKey"), Map.of(
-      "/v1/track", "track", "/v1/identify", "identify", "/v1/page", "page", "/v1/screen", "screen",
-      "/v1/group", "group", "/v1/alias", "alias")),
+  /**
+   * {@code POST /v1/batch} {"batch": [...], "writeKey", "sentAt", "context"}; single calls /v1/track, /v1/identify, ...
+   * and analytics.js' one-letter forms /v1/t, /v1/i, /v1/p, /v1/s, /v1/g, /v1/a.
+   */
+  SEGMENT("segment", "batch", List.of("/writeKey"), Map.ofEntries(
+      Map.entry("/v1/track", "track"), Map.entry("/v1/identify", "identify"), Map.entry("/v1/page", "page"),
+      Map.entry("/v1/screen", "screen"), Map.entry("/v1/group", "group"), Map.entry("/v1/alias", "alias"),
+      Map.entry("/v1/t", "track"), Map.entry("/v1/i", "identify"), Map.entry("/v1/p", "page"),
+      Map.entry("/v1/s", "screen"), Map.entry("/v1/g", "group"), Map.entry("/v1/a", "alias"))),
 
   /** {@code POST /batch/} {"api_key", "batch": [...], "sent_at"}; {@code /capture/} and {@code /e/} take one event, an array or a batch. */
-  POSTHOG("posthog", List.of("/api_key", "/token", "/properties/token"), Map.of());
+  POSTHOG("posthog", "batch", List.of("/api_key", "/token", "/properties/token"), Map.of()),
 
-  /** The member of the envelope that holds the events. */
-  static final String BATCH_MEMBER = "batch";
+  /**
+   * Snowplow's tracker protocol: {@code POST .../com.snowplowanalytics.snowplow/tp2} {"schema": payload_data, "data":
+   * [...]}, or one event as the query of {@code GET .../i}; the key is never in the body.
+   */
+  SNOWPLOW("snowplow", "data", List.of(), Map.of());
 
   private final String id;
+  private final String batchMember;
   private final List<JsonPointer> keyPointers;
   private final Map<String, String> impliedTypes;
 
-  Protocol(String id, List<String> keyPointers, Map<String, String> impliedTypes) {
+  Protocol(String id, String batchMember, List<String> keyPointers, Map<String, String> impliedTypes) {
     this.id = id;
+    this.batchMember = batchMember;
     this.keyPointers = keyPointers.stream().map(JsonPointer::compile).toList();
     this.impliedTypes = impliedTypes;
+  }
+
+  /** The member of the envelope that holds the events. */
+  String batchMember() {
+    return batchMember;
   }
 
   /** How the raw rows name the protocol ({@code envelope.protocol}). */

@@ -58,11 +58,24 @@ public class SdkIngest {
     }
   }
 
-  /** The request's parts an SDK route hands over; {@code compression} is PostHog's query parameter (gzip-js). */
-  public record Call(Protocol protocol, String path, String contentType, String contentEncoding, String compression, byte[] body) {}
+  /**
+   * The request's parts an SDK route hands over; {@code compression} is PostHog's query parameter (gzip-js, base64);
+   * {@code routeKey} a key the route carries outside headers and body (Snowplow's /k/{key}/ collector path,
+   * RudderStack's beacon ?writeKey=), null when none.
+   */
+  public record Call(Protocol protocol, String path, String contentType, String contentEncoding, String compression, String routeKey,
+      byte[] body) {
+
+    public Call(Protocol protocol, String path, String contentType, String contentEncoding, String compression, byte[] body) {
+      this(protocol, path, contentType, contentEncoding, compression, null, body);
+    }
+  }
 
   public Uni<Response> handle(Call call) {
     BodyDecoder.Result decoded = BodyDecoder.decode(call.body(), encoding(call), config.ingest().maxBodyBytes());
+    if (call.protocol() == Protocol.POSTHOG && decoded instanceof BodyDecoder.Decoded d) {
+      decoded = PostHogForm.decode(d.bytes());
+    }
     if (decoded instanceof BodyDecoder.TooLarge tooLarge) {
       return Uni.createFrom().item(BodyLimitFilter.tooLarge(tooLarge.receivedBytes(), tooLarge.limit()));
     }
@@ -75,18 +88,25 @@ public class SdkIngest {
     SdkBody parsed;
     if (decoded instanceof BodyDecoder.Decoded d) {
       stored = d.bytes();
-      parsed = envelopes.parse(stored, call.contentType());
+      parsed = envelopes.parse(stored, call.contentType(), call.protocol().batchMember());
     } else {
       stored = call.body();
       parsed = new SdkBody.Bare(new ParsedBody.Unparseable(((BodyDecoder.Undecodable) decoded).message()));
     }
     Unpacker.Result unpacked = Unpacker.unpack(call.protocol(), call.path(), parsed);
     if (unpacked instanceof Unpacker.MixedKeys mixed) {
-      return Uni.createFrom().item(Authenticator.unauthorized(mixed.message() + "; nothing was stored", challenge(call)));
+      return Uni.createFrom().item(Authenticator.unauthorized(mixed.message() + "; nothing was stored", challenge(call.protocol())));
     }
     String bodyKey = unpacked instanceof Unpacker.Unpacked u ? u.key() : null;
+    if (call.routeKey() != null && bodyKey != null && !bodyKey.equals(call.routeKey().strip())) {
+      return Uni.createFrom().item(Authenticator.unauthorized("the body carries a different API key than the route's; nothing was stored",
+          challenge(call.protocol())));
+    }
+    if (bodyKey == null && call.routeKey() != null && !call.routeKey().isBlank()) {
+      bodyKey = call.routeKey().strip();
+    }
     String whyUnreadable = unpacked instanceof Unpacker.Unreadable u ? u.message() : null;
-    return authenticated(call, bodyKey, whyUnreadable).flatMap(outcome -> {
+    return authenticated(call.protocol(), bodyKey, whyUnreadable).flatMap(outcome -> {
       if (outcome.refusal() != null) {
         return Uni.createFrom().item(outcome.refusal());
       }
@@ -111,18 +131,18 @@ public class SdkIngest {
    * clientId of their own, so only a key bound to one client (an ingest key) may send them. {@code unreadable}
    * says why the body could not be read (null when it could): then no key could be found in it either.
    */
-  private Uni<Authenticator.Outcome> authenticated(Call call, String bodyKey, String unreadable) {
+  Uni<Authenticator.Outcome> authenticated(Protocol protocol, String bodyKey, String unreadable) {
     Uni<Authenticator.Outcome> outcome;
     if (current.authenticated() && bodyKey != null && config.security().enabled()) {
-      outcome = sameKey(current.get(), bodyKey, call);
+      outcome = sameKey(current.get(), bodyKey, protocol);
     } else if (current.authenticated()) {
       outcome = Uni.createFrom().item(new Authenticator.Outcome(current.get(), null));
     } else if (bodyKey == null) {
       String why = unreadable == null ? "" : " (the body could not be read, so neither could a key in it: " + unreadable + ")";
       outcome = Uni.createFrom().item(new Authenticator.Outcome(null, Authenticator.unauthorized(
-          "an API key is required: " + howToSendKey(call.protocol()) + why + "; nothing was stored", challenge(call))));
+          "an API key is required: " + howToSendKey(protocol) + why + "; nothing was stored", challenge(protocol))));
     } else {
-      outcome = authenticator.authenticateFromBody(bodyKey, challenge(call));
+      outcome = authenticator.authenticateFromBody(bodyKey, challenge(protocol));
     }
     return outcome.map(o -> {
       if (o.refusal() != null || o.caller().boundClientId() != null) {
@@ -140,28 +160,40 @@ public class SdkIngest {
    * A body key next to the headers' key must be the same key (Segment's SDK sends it in both places): a different
    * or unknown one leaves open which key sends the request, as two keys in one body do, so it is refused.
    */
-  private Uni<Authenticator.Outcome> sameKey(Caller caller, String bodyKey, Call call) {
+  private Uni<Authenticator.Outcome> sameKey(Caller caller, String bodyKey, Protocol protocol) {
     return keys.find(bodyKey).map(found -> found.isPresent() && !found.get().revoked() && found.get().id().equals(caller.keyId())
         ? new Authenticator.Outcome(caller, null)
         : new Authenticator.Outcome(null, Authenticator.unauthorized("the body carries a different API key than the request's"
-            + " headers; send one key, or the same key in both places; nothing was stored", challenge(call))));
+            + " headers; send one key, or the same key in both places; nothing was stored", challenge(protocol))));
   }
 
   private static String howToSendKey(Protocol protocol) {
-    return protocol == Protocol.POSTHOG
-        ? "send it as api_key in the body (the PostHog SDK's project API key), or in Authorization: Bearer"
-        : "send it as the write key (HTTP Basic user name, or writeKey in the body), or in Authorization: Bearer";
+    return switch (protocol) {
+      case POSTHOG -> "send it as api_key in the body (the PostHog SDK's project API key), or in Authorization: Bearer";
+      case SEGMENT -> "send it as the write key (HTTP Basic user name, or writeKey in the body), or in Authorization: Bearer";
+      case SNOWPLOW -> "send it in X-Api-Key (the tracker's customHeaders) or Authorization: Bearer, or in the collector path"
+          + " (/k/<key>/com.snowplowanalytics.snowplow/tp2)";
+    };
   }
 
-  private static String challenge(Call call) {
-    return call.protocol() == Protocol.SEGMENT ? Authenticator.BASIC_CHALLENGE : Authenticator.BEARER_CHALLENGE;
+  static String challenge(Protocol protocol) {
+    return protocol == Protocol.SEGMENT ? Authenticator.BASIC_CHALLENGE : Authenticator.BEARER_CHALLENGE;
   }
 
-  /** posthog-js marks gzip with ?compression=gzip-js instead of Content-Encoding. */
+  /**
+   * posthog-js marks gzip with ?compression=gzip-js instead of Content-Encoding (its base64 form is PostHogForm's), and
+   * 1.449 not even that: its /e/ bodies are gzip labelled text/plain. A body that starts with gzip's magic bytes
+   * (never the start of JSON) and comes without Content-Encoding is taken as gzip.
+   */
   private static String encoding(Call call) {
-    if ("gzip-js".equalsIgnoreCase(call.compression()) && (call.contentEncoding() == null || call.contentEncoding().isBlank())) {
+    boolean declared = call.contentEncoding() != null && !call.contentEncoding().isBlank();
+    if (!declared && ("gzip-js".equalsIgnoreCase(call.compression()) || gzipMagic(call.body()))) {
       return "gzip";
     }
     return call.contentEncoding();
+  }
+
+  static boolean gzipMagic(byte[] body) {
+    return body != null && body.length >= 2 && body[0] == (byte) 0x1f && body[1] == (byte) 0x8b;
   }
 }

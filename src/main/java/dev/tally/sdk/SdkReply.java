@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * The 200 answer of the SDK routes: what each SDK checks for success ({@code "success": true} for Segment and
- * RudderStack, {@code "status": 1} for PostHog; they stop retrying on any 2xx), followed by Tally's own batch
+ * RudderStack, {@code "status": 1} for PostHog; Snowplow's tracker reads the status code alone; they stop retrying on any 2xx), followed by Tally's own batch
  * result, one entry per message.
  */
 @RegisterForReflection
@@ -18,7 +18,8 @@ public record SdkReply(Boolean success, Integer status, int accepted, int duplic
 
   static SdkReply of(Protocol protocol, BatchResult result) {
     boolean segment = protocol == Protocol.SEGMENT;
-    return new SdkReply(segment ? Boolean.TRUE : null, segment ? null : 1, result.accepted(), result.duplicates(),
+    boolean posthog = protocol == Protocol.POSTHOG;
+    return new SdkReply(segment ? Boolean.TRUE : null, posthog ? 1 : null, result.accepted(), result.duplicates(),
         result.rejected(), result.conflicts(), result.results());
   }
 }

@@ -3,6 +3,7 @@ package dev.tally.sdk;
 import dev.tally.ingest.SentContentType;
 import dev.tally.platform.AnyQueryParameters;
 import dev.tally.security.Allowed;
+import dev.tally.security.CrossOrigin;
 import dev.tally.security.KeyMayBeInBody;
 import dev.tally.security.Role;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -38,6 +39,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 // Only a key bound to one client: SDK messages carry no clientId of their own.
 @Allowed(Role.INGEST)
 @KeyMayBeInBody
+@CrossOrigin
 // Its methods' access rules are read reflectively by security.AuthFilter, in the native executable too.
 @RegisterForReflection(fields = false)
 public class SegmentResource {
@@ -46,8 +48,8 @@ public class SegmentResource {
   @Inject SentContentType sent;
 
   @POST
-  @Path("/{route: batch|import}")
-  @Operation(summary = "A batch of Segment/RudderStack messages (/v1/import is Segment's historical name for it)",
+  @Path("/{route: batch|import|b}")
+  @Operation(summary = "A batch of Segment/RudderStack messages (/v1/import is Segment's historical name for it, /v1/b analytics.js')",
       description = "{\"batch\":[...],\"sentAt\",\"context\",\"writeKey\"}; the key as HTTP Basic user name or writeKey. "
           + "gzip/deflate bodies and any Content-Type are accepted. 200 {\"success\":true,...} with one result per message.")
   @APIResponse(responseCode = "200", description = "Every message stored raw; results say which were counted")
@@ -58,24 +60,29 @@ public class SegmentResource {
   @APIResponse(responseCode = "429", description = "Over the key's rate limit; the SDK retries")
   @APIResponse(responseCode = "503", description = "Database unavailable; the SDK retries, and retries are never counted twice")
   public Uni<Response> batch(
-      @PathParam("route") @Parameter(schema = @Schema(enumeration = {"batch", "import"})) String route,
+      @PathParam("route") @Parameter(schema = @Schema(enumeration = {"batch", "import", "b"})) String route,
       @Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
     return handle(uri, headers, body);
   }
 
   @POST
-  @Path("/track")
-  @Operation(summary = "One track message", description = "Counted through the client's mapping; 200 {\"success\":true,...}")
-  public Uni<Response> track(@Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
+  @Path("/{track: track|t}")
+  @Operation(summary = "One track message (/v1/t is analytics.js' name for it)",
+      description = "Counted through the client's mapping; 200 {\"success\":true,...}. analytics.js sends text/plain, its key"
+          + " as Basic user name and writeKey, and on page unload with fetch keepalive.")
+  public Uni<Response> track(
+      @PathParam("track") @Parameter(schema = @Schema(enumeration = {"track", "t"})) String track,
+      @Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
     return handle(uri, headers, body);
   }
 
   @POST
-  @Path("/{call: identify|page|screen|group|alias}")
-  @Operation(summary = "One identify, page, screen, group or alias message",
+  @Path("/{call: identify|page|screen|group|alias|i|p|s|g|a}")
+  @Operation(summary = "One identify, page, screen, group or alias message (analytics.js: /v1/i, /v1/p, /v1/s, /v1/g, /v1/a)",
       description = "Kept raw and refused with unsupported_message_type: these describe users and pages, not measurements")
   public Uni<Response> other(
-      @PathParam("call") @Parameter(schema = @Schema(enumeration = {"identify", "page", "screen", "group", "alias"})) String call,
+      @PathParam("call") @Parameter(schema = @Schema(enumeration = {"identify", "page", "screen", "group", "alias", "i", "p", "s", "g",
+          "a"})) String call,
       @Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
     return handle(uri, headers, body);
   }

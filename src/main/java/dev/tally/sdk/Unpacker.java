@@ -65,7 +65,8 @@ public final class Unpacker {
     }
     List<ParsedBody.Element> stripped = new ArrayList<>(elements.size());
     for (ParsedBody.Element element : elements) {
-      stripped.add(withoutKeys(protocol, element, keys));
+      ParsedBody.Element withoutKeys = withoutKeys(protocol, element, keys);
+      stripped.add(protocol == Protocol.SNOWPLOW ? SnowplowEvents.decoded(withoutKeys) : withoutKeys);
     }
     if (keys.size() > 1) {
       return new MixedKeys("the body carries " + keys.size() + " different API keys; send one request per key");

@@ -24,11 +24,11 @@ public class ApiKeyRepository {
   /** The id the bootstrap admin key is stored under. */
   static final String BOOTSTRAP_ID = "bootstrap";
 
-  private static final String COLUMNS = "id, role, client_ids, description, requests_per_second, burst, created_at, revoked_at";
+  private static final String COLUMNS = "id, role, client_ids, allowed_origins, description, requests_per_second, burst, created_at, revoked_at";
 
   private static final String INSERT = """
-      INSERT INTO api_keys (id, secret_hash, role, client_ids, description, requests_per_second, burst)
-      VALUES ($1, $2, $3, $4, $5, $6, $7)
+      INSERT INTO api_keys (id, secret_hash, role, client_ids, description, requests_per_second, burst, allowed_origins)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
       RETURNING """ + " " + COLUMNS;
 
   // A configured bootstrap key replaces the stored one when it differs. The same key, once revoked through
@@ -52,9 +52,10 @@ public class ApiKeyRepository {
   @Inject Pool pool;
 
   public Uni<ApiKey> insert(String id, byte[] secretHash, Role role, List<String> clientIds, String description,
-      Integer requestsPerSecond, Integer burst) {
+      Integer requestsPerSecond, Integer burst, List<String> allowedOrigins) {
     Tuple params = Tuple.tuple(Arrays.asList(id, Buffer.buffer(secretHash), role.value(),
-        clientIds == null ? null : clientIds.toArray(new String[0]), description, requestsPerSecond, burst));
+        clientIds == null ? null : clientIds.toArray(new String[0]), description, requestsPerSecond, burst,
+        allowedOrigins == null ? null : allowedOrigins.toArray(new String[0])));
     return pool.withTransaction(connection -> connection.preparedQuery(INSERT).execute(params)
             .flatMap(rows -> notify(connection, id).replaceWith(from(rows.iterator().next()))))
         .onFailure().transform(DatabaseFailures::classify);
@@ -106,11 +107,13 @@ public class ApiKeyRepository {
 
   private static ApiKey from(Row row) {
     String[] clients = row.getArrayOfStrings("client_ids");
+    String[] origins = row.getArrayOfStrings("allowed_origins");
     OffsetDateTime revoked = row.getOffsetDateTime("revoked_at");
     return new ApiKey(
         row.getString("id"),
         row.getString("role"),
         clients == null ? null : List.of(clients),
+        origins == null ? null : List.of(origins),
         row.getString("description"),
         row.getInteger("requests_per_second"),
         row.getInteger("burst"),

@@ -87,7 +87,7 @@ public class ApiKeyService {
     Validated valid = validate(request);
     String secret = secrets.newSecret();
     return repository.insert(secrets.newId(), Secrets.hash(secret), valid.role(), valid.clientIds(), request.description(),
-            request.requestsPerSecond(), request.burst())
+            request.requestsPerSecond(), request.burst(), valid.allowedOrigins())
         .invoke(this::invalidateAll)
         .map(stored -> CreatedKey.of(stored, secret));
   }
@@ -118,7 +118,7 @@ public class ApiKeyService {
     cache.invalidateAll();
   }
 
-  private record Validated(Role role, List<String> clientIds) {}
+  private record Validated(Role role, List<String> clientIds, List<String> allowedOrigins) {}
 
   private static Validated validate(KeyRequest request) {
     List<String> errors = new ArrayList<>();
@@ -164,6 +164,16 @@ public class ApiKeyService {
         }
       }
     }
+    List<String> origins = null;
+    if (request.allowedOrigins() != null) {
+      if (role.isPresent() && role.get() != Role.INGEST) {
+        errors.add("allowedOrigins is for ingest keys (the keys a web page may carry); a " + role.get().value()
+            + " key is never sent from a browser");
+      }
+      Origins.Checked checked = Origins.check(request.allowedOrigins());
+      errors.addAll(checked.errors());
+      origins = checked.origins();
+    }
     if (request.description() != null && request.description().length() > MAX_DESCRIPTION_LENGTH) {
       errors.add("description is longer than " + MAX_DESCRIPTION_LENGTH + " characters");
     }
@@ -176,6 +186,6 @@ public class ApiKeyService {
     if (!errors.isEmpty()) {
       throw new InvalidRequestException("the key request is invalid; nothing was created", errors);
     }
-    return new Validated(role.orElseThrow(), clients);
+    return new Validated(role.orElseThrow(), clients, origins);
   }
 }

@@ -60,7 +60,7 @@ public class AuthFilter {
       current.get().set(Caller.UNRESTRICTED);
       return Uni.createFrom().nullItem();
     }
-    current.get().route(access.get());
+    current.get().route(access.get(), request.getHeaderString(BrowserCors.ORIGIN));
     String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
     String secret = presented(authorization, request);
     if (secret == null) {

@@ -1,5 +1,6 @@
 package dev.tally.security;
 
+import dev.tally.normalize.Quote;
 import dev.tally.platform.Problem;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -9,8 +10,9 @@ import jakarta.ws.rs.core.Response;
 import java.util.List;
 
 /**
- * Turns a presented secret into a caller, or into the refusal to answer: unknown or revoked key (401), a route
- * the key's role may not use (403, by the route's {@link Access}), over its rate limit (429). {@link AuthFilter} calls
+ * Turns a presented secret into a caller, or into the refusal to answer: unknown or revoked key (401), a browser
+ * request from an origin the key does not allow (403, {@link Origins}), a route the key's role may not use (403, by
+ * the route's {@link Access}), over its rate limit (429). {@link AuthFilter} calls
  * it with the key from the request's headers; the endpoints of {@link KeyMayBeInBody} routes with a key found in the
  * body (PostHog's api_key, Segment's writeKey).
  */
@@ -57,6 +59,11 @@ public class Authenticator {
         return Outcome.refused(unauthorized("the API key is unknown or revoked; nothing was stored", challenge));
       }
       ApiKey key = found.get();
+      String origin = current.origin();
+      if (!Origins.allows(key.allowedOrigins(), origin)) {
+        return Outcome.refused(Problem.of(Response.Status.FORBIDDEN, "this page's origin " + Quote.quoted(origin)
+            + " is not among the allowedOrigins of key " + key.id() + "; nothing was stored").toResponse());
+      }
       Caller caller = key.caller();
       String denied = access.deny(caller, clientIds);
       if (denied != null) {

@@ -11,13 +11,20 @@ public class CurrentCaller {
 
   private Caller caller;
   private Access access;
+  private String origin;
 
   void set(Caller caller) {
     this.caller = caller;
   }
 
-  void route(Access access) {
+  void route(Access access, String origin) {
     this.access = access;
+    this.origin = origin;
+  }
+
+  /** The request's Origin header (a browser's cross-origin request); null when it has none. */
+  String origin() {
+    return origin;
   }
 
   /** The matched route's rule; null before {@link AuthFilter} has run. */

@@ -134,9 +134,9 @@ class MappingPresetResourceTest {
   void thePresetsAreListedWithoutAnAmountAndWithTheNoteThatOneIsRequired() {
     given().get("/mapping-presets")
         .then().statusCode(200)
-        .body("items.name", contains("posthog", "rudderstack", "segment"))
+        .body("items.name", contains("posthog", "rudderstack", "segment", "snowplow"))
         .body("items.definition.fields.amount", everyItem(nullValue()))
-        .body("items.definition.timestampFormat", everyItem(equalTo("iso8601")))
+        .body("items.definition.timestampFormat", contains("iso8601", "iso8601", "iso8601", "epochMillis"))
         .body("items.note", everyItem(containsString("fields.amount is required")))
         .body("items.find { it.name == 'rudderstack' }.definition.fields.timestamp", equalTo("/originalTimestamp"));
     given().get("/mapping-presets/posthog")

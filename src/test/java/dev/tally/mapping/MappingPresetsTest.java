@@ -54,7 +54,7 @@ class MappingPresetsTest {
     List<FieldError> unknown = ((MappingValidator.Invalid) MappingValidator.validate(
         JSON.readTree("{\"preset\":\"mixpanel\"}"))).errors();
     assertThat(unknown).singleElement().satisfies(e -> assertThat(e.message())
-        .isEqualTo("\"mixpanel\" is not a preset; known presets: posthog, rudderstack, segment"));
+        .isEqualTo("\"mixpanel\" is not a preset; known presets: posthog, rudderstack, segment, snowplow"));
 
     List<FieldError> noAmount = ((MappingValidator.Invalid) MappingValidator.validate(
         JSON.readTree("{\"preset\":\"posthog\"}"))).errors();
@@ -86,7 +86,7 @@ class MappingPresetsTest {
 
   @Test
   void everyListedPresetIsValidOnceGivenAnAmountAndItsExampleIsTheNoteItself() throws Exception {
-    assertThat(MappingPresets.all()).extracting(MappingPreset::name).containsExactly("posthog", "rudderstack", "segment");
+    assertThat(MappingPresets.all()).extracting(MappingPreset::name).containsExactly("posthog", "rudderstack", "segment", "snowplow");
     for (MappingPreset preset : MappingPresets.all()) {
       assertThat(preset.definition().fields()).as(preset.name()).doesNotContainKey("amount");
       String example = preset.note().substring(preset.note().indexOf('{'));
@@ -94,7 +94,7 @@ class MappingPresetsTest {
       assertThat(result).as(preset.name()).isInstanceOf(MappingValidator.Valid.class);
       assertThat(((MappingValidator.Valid) result).definition().fields())
           .containsAllEntriesOf(preset.definition().fields())
-          .containsEntry("amount", "/properties/revenue");
+          .containsEntry("amount", preset.name().equals("snowplow") ? "/self_describing/data/total" : "/properties/revenue");
     }
   }
 }

@@ -33,9 +33,13 @@ class AccessTest {
       DELETE /keys/{id}                                   -> admin
       GET    /aggregates                                  -> read admin
       GET    /aggregates/rebuilds/{id}                    -> admin
+      GET    /array/{key}/config                          -> ingest, key in body
+      GET    /array/{key}/config.js                       -> ingest, key in body
       GET    /clients/{clientId}/mapping                  -> admin
       GET    /clients/{clientId}/mapping/versions         -> admin
       GET    /events/{fingerprint}                        -> read admin
+      GET    /i                                           -> ingest, key in body
+      GET    /k/{key}/i                                   -> ingest, key in body
       GET    /keys                                        -> admin
       GET    /mapping-presets                             -> ingest read admin
       GET    /mapping-presets/{name}                      -> ingest read admin
@@ -45,17 +49,23 @@ class AccessTest {
       GET    /replays                                     -> admin
       GET    /replays/{id}                                -> admin
       GET    /session                                     -> read admin
+      GET    /sourceConfig                                -> ingest, key in body
+      GET    /v1/projects/{writeKey}/settings             -> ingest, key in body
       POST   /aggregates/rebuild                          -> admin
       POST   /aggregates/refresh                          -> admin
       POST   /batch                                       -> ingest, key in body
+      POST   /beacon/v1/batch                             -> ingest, key in body
+      POST   /com.snowplowanalytics.snowplow/tp2          -> ingest, key in body
       POST   /events                                      -> ingest admin
+      POST   /k/{key}/com.snowplowanalytics.snowplow/tp2  -> ingest, key in body
       POST   /keys                                        -> admin
       POST   /replays                                     -> admin
       POST   /replays/{id}/cancel                         -> admin
-      POST   /v1/track                                    -> ingest, key in body
-      POST   /v1/{call: identify|page|screen|group|alias} -> ingest, key in body
-      POST   /v1/{route: batch|import}                    -> ingest, key in body
-      POST   /{route: capture|e}                          -> ingest, key in body
+      POST   /v1/{call: identify|page|screen|group|alias|i|p|s|g|a} -> ingest, key in body
+      POST   /v1/{route: batch|import|b}                  -> ingest, key in body
+      POST   /v1/{track: track|t}                         -> ingest, key in body
+      POST   /{route: capture|e|i/v0/e}                   -> ingest, key in body
+      POST   /{route: flags|decide}                       -> ingest, key in body
       PUT    /clients/{clientId}/mapping                  -> admin
       """;
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /** The per-replica key cache: an answer read before a key change must not outlive the change. */
 class ApiKeyCacheTest {
 
-  private static final ApiKey KEY = new ApiKey("key_000000000001", "ingest", List.of("client_A"), null, null, null,
+  private static final ApiKey KEY = new ApiKey("key_000000000001", "ingest", List.of("client_A"), null, null, null, null,
       Instant.parse("2026-01-01T00:00:00Z"), null);
 
   /** A repository whose lookups the test completes by hand. */
