@@ -1,5 +1,6 @@
 package dev.tally.platform;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
@@ -71,7 +72,11 @@ public class BodyLimitFilter {
 
   /** Counts the refusal, and has the connection closed once the answer is out. */
   private Uni<Response> refuse(RoutingContext routing, String reason, Response response) {
-    metrics.get().counter("tally.http.bodies.refused", "reason", reason).increment();
+    Counter.builder("tally.http.bodies.refused")
+        .description("Request bodies refused before anything was stored, by reason: too_large (413), memory (503), timeout (408), aborted")
+        .tag("reason", reason)
+        .register(metrics.get())
+        .increment();
     routing.addEndHandler(ended -> routing.request().connection().close());
     return Uni.createFrom().item(Response.fromResponse(response).header("Connection", "close").build());
   }

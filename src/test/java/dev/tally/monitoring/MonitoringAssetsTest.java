@@ -59,6 +59,8 @@ class MonitoringAssetsTest {
     given().contentType(ContentType.JSON).body(event(client, "m", "1", "2024-01-01T00:00:00Z")).post("/events").then().statusCode(201);
     given().contentType(ContentType.JSON).body("{\"clientId\":\"" + client + "\",\"metric\":\"m\"}").post("/events").then().statusCode(422);
     given().header(AdminKey.ANONYMOUS, "yes").get("/aggregates").then().statusCode(401);
+    // A body over tally.ingest.max-body-bytes (1 MiB), so the refused-bodies counter exists.
+    given().contentType(ContentType.JSON).body("[" + " ".repeat(1_100_000) + "]").post("/events").then().statusCode(413);
     given().post("/aggregates/refresh").then().statusCode(200);
     given().get("/aggregates?clientId=" + client).then().statusCode(200);
   }
