@@ -208,10 +208,27 @@ aggregate_event() { # port n
     "{\"clientId\":\"$CLIENT-agg\",\"metric\":\"m\",\"amount\":$2,\"timestamp\":\"2024-01-01T00:00:00Z\",\"eventId\":\"a-$2\"}" \
     "http://127.0.0.1:$1/events"
 }
+# "generation refreshed": the aggregates' generation and the refreshes both replicas report, once neither has moved
+# for 1.5 s (refreshes tick every second); fails after 30 s of movement.
+stable_refresh_counts() {
+  local deadline=$((SECONDS + 30)) before after
+  before="$(generation) $(attempts refreshed)"
+  while :; do
+    sleep 1.5
+    after="$(generation) $(attempts refreshed)"
+    [ "$after" = "$before" ] && { echo "$after"; return; }
+    [ "$SECONDS" -lt "$deadline" ] || fail "refreshes did not come to rest within 30 s ($before -> $after)"
+    before=$after
+  done
+}
 check_aggregates_refresher() {
-  local g0 refreshed0 g1 g2 deadline holder added refreshed locked i as_of sums
-  g0=$(generation)
-  refreshed0=$(attempts refreshed)
+  local g0 refreshed0 g1 g2 deadline holder added refreshed locked i as_of sums settled
+  # The generation (in the database) and the refreshes the replicas report (their metrics) are read apart: a refresh
+  # that commits between the two reads would count on one side only. Read them once both have stood still for a
+  # tick and a half (refreshes also run for outcome changes alone, e.g. the recovery of section 3 settling rows).
+  settled=$(stable_refresh_counts)
+  g0=${settled% *}
+  refreshed0=${settled#* }
   # a) While something else holds the lock (as a third replica in the middle of a refresh would), neither
   #    replica refreshes, although new events keep arriving through both.
   psql_db -c "BEGIN; SELECT pg_advisory_xact_lock($REFRESH_LOCK); SELECT pg_sleep(4); COMMIT;" >/dev/null &
@@ -237,8 +254,9 @@ check_aggregates_refresher() {
   # c) Every refresh ran on exactly one replica: the refreshes the replicas report add up to the generations
   #    added. The ticks skipped on a held lock are only reported: the session holding it in a) makes both
   #    replicas meet it, so their count cannot show that they met each other's.
-  added=$(( $(generation) - g0 ))
-  refreshed=$(( $(attempts refreshed) - refreshed0 ))
+  settled=$(stable_refresh_counts)
+  added=$(( ${settled% *} - g0 ))
+  refreshed=$(( ${settled#* } - refreshed0 ))
   locked=$(attempts locked)
   [ "$added" -gt 1 ] || fail "only $added refreshes happened"
   [ "$refreshed" = "$added" ] || fail "the replicas report $refreshed refreshes for $added new generations"
