@@ -5,6 +5,7 @@ import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.jboss.logging.MDC;
 
@@ -37,6 +38,9 @@ public class RequestIds {
 
   static String idFor(HttpServerRequest request) {
     String given = request.getHeader(HEADER);
-    return given != null && ACCEPTED.matcher(given).matches() ? given : UUID.randomUUID().toString();
+    // A correlation id, not a secret: ThreadLocalRandom, not the shared SecureRandom behind UUID.randomUUID(), which
+    // every event-loop thread would contend on for every request.
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    return given != null && ACCEPTED.matcher(given).matches() ? given : new UUID(random.nextLong(), random.nextLong()).toString();
   }
 }
