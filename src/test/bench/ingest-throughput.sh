@@ -9,10 +9,12 @@
 # Phases: single-event POSTs at LOAD_CONNECTIONS (the peak), 100-event batches, single events paced to half that
 # peak (latency under a load the service keeps up with), single events over one connection. The JVM's CPU time
 # per event (/proc) and its resident memory at the peak are printed next to them.
-# LOAD_SECONDS (20) per measurement, LOAD_CONNECTIONS (32) connections / pgbench clients. WARMUP_SECONDS (20): single
+# LOAD_SECONDS (20) per measurement, LOAD_CONNECTIONS (32) connections / pgbench clients. WARMUP_SECONDS (60): single
 # events, then batches, sent before anything is measured and not counted — a JVM fresh from startup spends its first
-# seconds of load compiling (a JFR recording of a cold 20 s phase showed the C2 compiler thread busier than both
-# event loops together), which no long-running replica pays. It prints the load average
+# minute of load compiling, which no long-running replica pays (a JFR recording of a cold 20 s phase showed the C2
+# compiler thread busier than both event loops together; after a 20 s warm-up the C2 thread still took 37 % of the
+# JVM's CPU time in the measured 30 s, after 90 s 6 %, and the JVM's CPU per event fell from 365 to 169 µs).
+# TALLY_JAR_DIR measures another build's target/quarkus-app (e.g. the previous release's). It prints the load average
 # before and after: figures from a machine busy with other work are not comparable across runs, only within one.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -26,7 +28,7 @@ export TALLY_BENCH_KEY="tally_bench_$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n
 seconds="${LOAD_SECONDS:-20}"
 connections="${LOAD_CONNECTIONS:-32}"
 batch=100
-jar=target/quarkus-app/quarkus-run.jar
+jar="${TALLY_JAR_DIR:-target/quarkus-app}/quarkus-run.jar"
 [ -f "$jar" ] || { echo "build first: ./mvnw -B package -DskipTests" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
 pgbench=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -1)
@@ -44,12 +46,13 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 fresh_database "$db"
 TALLY_SECURITY_RATE_LIMIT_REQUESTS_PER_SECOND=1000000 \
 TALLY_SECURITY_RATE_LIMIT_BURST=1000000 \
+TALLY_JAR="$jar" \
   start_tally "$db" "$port" "$mport" "$TALLY_BENCH_KEY" "$work/app.log"
 pid=$tally_pid
 await_ready "$pid" "$mport" 120 Tally || { tail -50 "$work/app.log" >&2; exit 1; }
 
 # Warm-up, not measured (see above).
-warmup="${WARMUP_SECONDS:-20}"
+warmup="${WARMUP_SECONDS:-60}"
 if [ "$warmup" -gt 0 ]; then
   BENCH_TAG=warm-single wrk -t2 -c"$connections" -d"${warmup}s" --timeout 10s -s src/test/bench/single-events.lua \
     "http://127.0.0.1:$port" >/dev/null

@@ -38,6 +38,8 @@ public class BodyLimitFilter {
   @Inject Instance<TallyConfig> config;
   @Inject Instance<InFlightBodies> inFlight;
   @Inject Instance<MeterRegistry> metrics;
+  private final Resolved<TallyConfig> settings = new Resolved<>(() -> config);
+  private final Resolved<InFlightBodies> bodies = new Resolved<>(() -> inFlight);
 
   // nonBlocking: on the event loop even for a blocking endpoint, as the body is read there.
   @ServerRequestFilter(priority = PRIORITY, nonBlocking = true)
@@ -45,7 +47,7 @@ public class BodyLimitFilter {
     if (request.getMethod().equals("GET") || request.getMethod().equals("HEAD")) {
       return Uni.createFrom().nullItem();
     }
-    TallyConfig.Ingest limits = config.get().ingest();
+    TallyConfig.Ingest limits = settings.get().ingest();
     Long declared;
     try {
       declared = declaredLength(request.getHeaderString(HttpHeaders.CONTENT_LENGTH));
@@ -60,7 +62,7 @@ public class BodyLimitFilter {
     if ((declared == null || declared == 0) && !chunked) {
       return Uni.createFrom().nullItem(); // no body
     }
-    return new BodyReading(routing, inFlight.get(), limits, declared).read()
+    return new BodyReading(routing, bodies.get(), limits, declared).read()
         .flatMap(outcome -> {
           if (outcome.body() == null) {
             return refuse(routing, outcome.refusedAs(), outcome.refusal());

@@ -1,6 +1,7 @@
 package dev.tally.security;
 
 import dev.tally.platform.Problem;
+import dev.tally.platform.Resolved;
 import dev.tally.platform.TallyConfig;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.inject.Instance;
@@ -43,6 +44,9 @@ public class AuthFilter {
   @Inject Instance<TallyConfig> config;
   @Inject Instance<Authenticator> authenticator;
   @Inject Instance<CurrentCaller> current;
+  private final Resolved<TallyConfig> settings = new Resolved<>(() -> config);
+  private final Resolved<Authenticator> authenticators = new Resolved<>(() -> authenticator);
+  private final Resolved<CurrentCaller> caller = new Resolved<>(() -> current);
 
   /** Each resource method's rule, read from its annotations once. */
   private final Map<Method, Optional<Access>> declared = new ConcurrentHashMap<>();
@@ -56,11 +60,11 @@ public class AuthFilter {
       return Uni.createFrom().item(Problem.of(Response.Status.FORBIDDEN,
           "this route declares no access rule (@Allowed), so no key may use it; nothing was stored").toResponse());
     }
-    if (!config.get().security().enabled()) {
-      current.get().set(Caller.UNRESTRICTED);
+    if (!settings.get().security().enabled()) {
+      caller.get().set(Caller.UNRESTRICTED);
       return Uni.createFrom().nullItem();
     }
-    current.get().route(access.get(), request.getHeaderString(BrowserCors.ORIGIN));
+    caller.get().route(access.get(), request.getHeaderString(BrowserCors.ORIGIN));
     String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
     String secret = presented(authorization, request);
     if (secret == null) {
@@ -73,7 +77,7 @@ public class AuthFilter {
     List<String> clientIds = request.getUriInfo().getQueryParameters().getOrDefault("clientId", List.of());
     // A client that sent Basic credentials (an SDK's write key) is answered in its own scheme.
     String challenge = isBasic(authorization) ? Authenticator.BASIC_CHALLENGE : Authenticator.BEARER_CHALLENGE;
-    return authenticator.get().authenticate(secret, access.get(), clientIds, challenge).map(Authenticator.Outcome::refusal);
+    return authenticators.get().authenticate(secret, access.get(), clientIds, challenge).map(Authenticator.Outcome::refusal);
   }
 
   /** The key from Authorization (Bearer, or Basic's user name), else X-Api-Key; null when none carries one. */
