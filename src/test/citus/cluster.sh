@@ -40,11 +40,10 @@ citus_node_stop() {
   [ -f "$data/postmaster.pid" ] && as_postgres "$citus_bin/pg_ctl" -D "$data" -m "${2:-fast}" -w stop >/dev/null || true
 }
 
-# citus_cluster_create DB COORDINATOR_PORT WORKER_PORT...: a fresh cluster under target/citus: the coordinator and
-# the workers started, DB created on each with the citus extension, the workers added to the coordinator.
-citus_cluster_create() {
-  local db=$1 coordinator=$2 port name i=0
-  shift 2
+# citus_cluster_start COORDINATOR_PORT WORKER_PORT...: a fresh cluster under target/citus, every node started.
+citus_cluster_start() {
+  local coordinator=$1 port i=0
+  shift
   citus_cluster_destroy
   mkdir -p "$citus_dir"
   echo "coordinator $coordinator" >"$citus_dir/ports"
@@ -54,16 +53,24 @@ citus_cluster_create() {
     echo "worker$i $port" >>"$citus_dir/ports"
     citus_node_start "worker$i" "$port"
   done
-  for port in "$coordinator" "$@"; do
-    psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q -c "CREATE DATABASE $db"
+}
+
+# citus_database DB: DB (re)created on every node with the citus extension, and the workers added to the coordinator's
+# metadata (Citus keeps it per database).
+citus_database() {
+  local db=$1 name port coordinator
+  coordinator=$(awk '$1 == "coordinator" {print $2}' "$citus_dir/ports")
+  while read -r name port; do
+    PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
+      -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
     psql -h 127.0.0.1 -p "$port" -U postgres -d "$db" -v ON_ERROR_STOP=1 -q -c "CREATE EXTENSION citus"
-  done
+  done <"$citus_dir/ports"
   psql -h 127.0.0.1 -p "$coordinator" -U postgres -d "$db" -v ON_ERROR_STOP=1 -qAt \
     -c "SELECT citus_set_coordinator_host('127.0.0.1', $coordinator)" >/dev/null
-  for port in "$@"; do
-    psql -h 127.0.0.1 -p "$coordinator" -U postgres -d "$db" -v ON_ERROR_STOP=1 -qAt \
+  while read -r name port; do
+    [ "$name" = coordinator ] || psql -h 127.0.0.1 -p "$coordinator" -U postgres -d "$db" -v ON_ERROR_STOP=1 -qAt \
       -c "SELECT citus_add_node('127.0.0.1', $port)" >/dev/null
-  done
+  done <"$citus_dir/ports"
 }
 
 # citus_cluster_destroy: every node under target/citus stopped and its data removed.
