@@ -61,6 +61,38 @@ psql -h 127.0.0.1 -p "$coordinator" -U postgres -d tally_citus -c "
   SELECT table_name, count(*) AS shards, count(DISTINCT nodeport) AS nodes, colocation_id, pg_size_pretty(sum(shard_size)) AS size
     FROM citus_shards GROUP BY table_name, colocation_id ORDER BY table_name"
 
+echo "== Moving an existing database: migrated without the extension, filled, then docker/database/citus-distribute.sh"
+while read -r name port; do
+  PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "CREATE DATABASE tally_move"
+done <target/citus/ports
+QUARKUS_INIT_AND_EXIT=true QUARKUS_HTTP_PORT=0 QUARKUS_MANAGEMENT_PORT=0 QUARKUS_DATASOURCE_USERNAME=postgres \
+QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:$coordinator/tally_move" \
+QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$coordinator/tally_move" \
+  timeout 120 java -jar target/quarkus-app/quarkus-run.jar >target/citus/move-migrate.log 2>&1
+move_sql() { psql -h 127.0.0.1 -p "$coordinator" -U postgres -d tally_move -v ON_ERROR_STOP=1 -qAt "$@"; }
+figures="SELECT (SELECT count(*) FROM raw_events) || ' raw rows, ' || (SELECT count(*) FROM raw_events WHERE nullif(client_id, '') IS NULL)
+  || ' without client, ' || (SELECT count(*) FROM events) || ' events; totals ' || (SELECT sum(event_count) || '/' || sum(amount_sum) FROM aggregate_totals)
+  || '; outcomes ' || (SELECT sum(accepted) || '/' || sum(rejected) FROM outcome_buckets)"
+move_sql >/dev/null <<'SQL'
+INSERT INTO raw_events (client_id, payload, status)
+SELECT CASE WHEN g % 50 = 0 THEN NULL ELSE 'move-' || (g % 20) END, '{}', 'pending' FROM generate_series(1, 2000) g;
+INSERT INTO events (client_id, fingerprint, metric, amount, ts, raw_id, mapping_version)
+SELECT client_id, md5(id::text), 'm', id % 50, timestamptz '2024-01-01' + id * interval '7 minutes', id, 0
+  FROM raw_events WHERE client_id IS NOT NULL;
+UPDATE raw_events SET status = CASE WHEN client_id IS NULL THEN 'rejected' ELSE 'accepted' END,
+       reasons = CASE WHEN client_id IS NULL THEN '[{"code": "missing_field", "message": "m"}]'::jsonb END,
+       fingerprint = CASE WHEN client_id IS NOT NULL THEN md5(id::text) END, processed_at = now();
+SELECT aggregate_refresh(100);
+SQL
+before=$(move_sql -c "$figures")
+echo "before: $before (layout: $(move_sql -c "SELECT count(*) FROM pg_extension WHERE extname = 'citus'") citus extensions)"
+PGUSER=postgres docker/database/citus-distribute.sh tally_move "127.0.0.1:$coordinator" "127.0.0.1:$worker1" "127.0.0.1:$worker2"
+move_sql -c "SELECT aggregate_refresh(100)" >/dev/null
+after=$(move_sql -c "$figures")
+differing=$(move_sql -c "SELECT count(*) FROM aggregate_check(1000)")
+echo "after:  $after; aggregate_check differences: $differing"
+if [ "$before" = "$after" ] && [ "$differing" = 0 ]; then echo "moved: same rows, same aggregates"; else echo "FAIL: the move changed the data"; status=1; fi
+
 if [ "${CITUS_CHAOS_ARGS:-}" != skip ]; then
   echo "== The chaos run against the coordinator, a worker crashed among the faults"
   citus_database tally

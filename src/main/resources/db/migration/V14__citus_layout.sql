@@ -23,12 +23,15 @@
 --                          distributed table (Citus does not pass the transition tables to a distributed insert): they
 --                          write into the colocated shard of aggregate_invalidations / outcome_changes instead, in
 --                          the same local transaction as the rows that fired them, so a change and its record commit
---                          together as before
---   tally_settle           the same signature and results; it never changes a raw row's client_id (the distribution
---                          value), and it locks the raw rows with a statement Citus can run on many shards
+--                          together as before; their TRUNCATE triggers are dropped (Citus runs them where they
+--                          cannot reach the other tables): see docs/citus.md
+--   tally_settle           an overload with the raw rows' clients as stored first (Tally calls it under Citus), the
+--                          same results; it never changes a raw row's client_id (the distribution value), and it locks
+--                          the raw rows with a statement Citus can run on many shards
+--   aggregate_clients, outcome_clients, aggregate_check   without the recursive and correlated queries Citus does not plan
 --
 -- Idempotent: a database that is already distributed is left alone. Moving an existing single-node database to Citus
--- runs this same file again with psql once the database is a coordinator (src/main/resources/db/citus/distribute.sh).
+-- runs this same file again with psql once the database is a coordinator (docker/database/citus-distribute.sh).
 DO $citus$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
@@ -74,8 +77,7 @@ BEGIN
     RETURN coalesce(result, target::text);
   END $fn$;
 
-  -- V8's invalidation triggers, writing into the colocated shard. A TRUNCATE of a shard invalidates every bucket the
-  -- shard's clients have materialized (their events are all gone).
+  -- V8's invalidation triggers, writing into the colocated shard.
   CREATE OR REPLACE FUNCTION aggregate_invalidate_inserted() RETURNS trigger LANGUAGE plpgsql
       SET citus.enable_manual_changes_to_shards = on AS $fn$
   BEGIN
@@ -105,18 +107,13 @@ BEGIN
     RETURN NULL;
   END $fn$;
 
-  CREATE OR REPLACE FUNCTION aggregate_invalidate_all() RETURNS trigger LANGUAGE plpgsql
-      SET citus.enable_manual_changes_to_shards = on AS $fn$
-  DECLARE
-    invalidations text := tally_colocated_shard(TG_RELID, 'aggregate_invalidations');
-  BEGIN
-    IF invalidations = 'aggregate_invalidations' THEN
-      RETURN NULL;  -- the coordinator's shell table: its shards' triggers do the work
-    END IF;
-    EXECUTE format('INSERT INTO %s (client_id, metric, bucket) SELECT client_id, metric, bucket FROM %s',
-                   invalidations, tally_colocated_shard(TG_RELID, 'aggregate_buckets'));
-    RETURN NULL;
-  END $fn$;
+  -- TRUNCATE: Citus fires TRUNCATE triggers on the coordinator's table only, inside the TRUNCATE's own distributed
+  -- execution, where V8's and V9's truncate triggers cannot reach the other distributed tables (tried: refused as a
+  -- nested distributed query, or, allowed, a distributed deadlock with the TRUNCATE's own locks). Dropped: under Citus a
+  -- TRUNCATE of events or raw_events (an operator's act, never Tally's) truncates the aggregate and outcome tables in
+  -- the same statement (docs/citus.md).
+  DROP TRIGGER events_invalidate_aggregates_truncate ON events;
+  DROP TRIGGER raw_events_outcomes_truncate ON raw_events;
 
   -- V9's outcome triggers, the same deltas, written into the colocated shard of outcome_changes.
   CREATE OR REPLACE FUNCTION outcome_inserted() RETURNS trigger LANGUAGE plpgsql
@@ -179,22 +176,6 @@ BEGIN
                             FROM jsonb_array_elements(CASE WHEN jsonb_typeof(r.reasons) = 'array' THEN r.reasons ELSE '[]' END) e) c
      WHERE r.status IN ('rejected', 'unparseable') AND c.code IS NOT NULL
      GROUP BY 1, 2, 3, 4$sql$, tally_colocated_shard(TG_RELID, 'outcome_changes'));
-    RETURN NULL;
-  END $fn$;
-
-  -- A TRUNCATE of raw_events: on each shard, its clients' counts are gone (an operator's act: run it with Tally
-  -- stopped, as a fold running meanwhile on the coordinator is not locked out from a worker).
-  CREATE OR REPLACE FUNCTION outcome_truncated() RETURNS trigger LANGUAGE plpgsql
-      SET citus.enable_manual_changes_to_shards = on AS $fn$
-  DECLARE
-    changes text := tally_colocated_shard(TG_RELID, 'outcome_changes');
-  BEGIN
-    IF changes = 'outcome_changes' THEN
-      RETURN NULL;  -- the coordinator's shell table: its shards' triggers do the work
-    END IF;
-    EXECUTE format('DELETE FROM %s', changes);
-    EXECUTE format('DELETE FROM %s', tally_colocated_shard(TG_RELID, 'outcome_buckets'));
-    EXECUTE format('DELETE FROM %s', tally_colocated_shard(TG_RELID, 'outcome_codes'));
     RETURN NULL;
   END $fn$;
 
@@ -319,9 +300,22 @@ BEGIN
     SELECT * FROM differing;
   END $fn$;
 
+  -- The rows an existing database already has are copied into the shards below: that copy must not fire the triggers
+  -- (its rows are counted and materialized already), nor must freeing the coordinator's copies (a TRUNCATE).
+  SET LOCAL citus.multi_shard_modify_mode = 'sequential';
+  ALTER TABLE raw_events DISABLE TRIGGER USER;
+  ALTER TABLE events DISABLE TRIGGER USER;
   PERFORM create_distributed_table('raw_events', 'client_id');
   PERFORM create_distributed_table(t, 'client_id', colocate_with => 'raw_events')
      FROM unnest(ARRAY['events', 'aggregate_invalidations', 'aggregate_dirty', 'aggregate_buckets', 'aggregate_hours',
                        'aggregate_days', 'aggregate_totals', 'outcome_changes', 'outcome_taken', 'outcome_buckets',
                        'outcome_codes']) t;
+  -- create_distributed_table copied the rows of an existing database into the shards and left them behind in the
+  -- coordinator's tables, where no query reads them any more: the space is given back (nothing to do for a new one).
+  PERFORM truncate_local_data_after_distributing_table(t)
+     FROM unnest(ARRAY['raw_events', 'events', 'aggregate_invalidations', 'aggregate_dirty', 'aggregate_buckets',
+                       'aggregate_hours', 'aggregate_days', 'aggregate_totals', 'outcome_changes', 'outcome_taken',
+                       'outcome_buckets', 'outcome_codes']) t;
+  ALTER TABLE raw_events ENABLE TRIGGER USER;
+  ALTER TABLE events ENABLE TRIGGER USER;
 END $citus$;
