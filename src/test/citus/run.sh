@@ -45,10 +45,10 @@ it_args=(-Dit.test="$its")
 QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:$coordinator/tally_citus" \
 QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$coordinator/tally_citus" \
   nice -n 10 ./mvnw -B verify -Dtest="$tests" "${it_args[@]}" -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dfailsafe.failIfNoSpecifiedTests=false >target/citus/tests.log 2>&1 || status=1
-grep -E '^\[(INFO|ERROR|WARNING)\] Tests run:|FAILURE!|BUILD' target/citus/tests.log | grep -v ' -- in ' || true
-grep -E 'Tests run:.* -- in ' target/citus/tests.log | grep -E 'FAILURE|ERROR' || true
-echo "(the whole log: target/citus/tests.log)"
+    -Dfailsafe.failIfNoSpecifiedTests=false >target/citus-tests.log 2>&1 || status=1
+grep -E '^\[(INFO|ERROR|WARNING)\] Tests run:|FAILURE!|BUILD' target/citus-tests.log | grep -v ' -- in ' || true
+grep -E 'Tests run:.* -- in ' target/citus-tests.log | grep -E 'FAILURE|ERROR' || true
+echo "(the whole log: target/citus-tests.log)"
 
 echo "== Where the shards of the busiest clients live"
 psql -h 127.0.0.1 -p "$coordinator" -U postgres -d tally_citus -c "
