@@ -6,6 +6,7 @@
 #   clients; the same with 100-event batches; then, Tally stopped, 10,000 events over 100 clients' buckets written in
 #   SQL and the incremental refresh that materializes them timed, and the rebuild of one client.
 #   src/test/citus/bench.sh     (./mvnw -B package -DskipTests first; needs wrk and Citus, see docs/citus.md)
+#   BENCH_ONLY=citus skips the single node; CITUS_SETTINGS="name=value ..." sets Citus settings for Tally's database.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 source src/test/lib/tally.sh
@@ -71,9 +72,13 @@ echo "single $single" >"$citus_dir/ports"
 citus_node_start single "$single"
 PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -p "$single" -U postgres -d postgres -qc "CREATE DATABASE tally"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-measure "one node" "$single"
+[ "${BENCH_ONLY:-}" = citus ] || measure "one node" "$single"
 citus_node_stop single
 citus_cluster_start "$coordinator" "$worker1" "$worker2"
 citus_database tally
-measure "coordinator + 2 workers" "$coordinator"
+# CITUS_SETTINGS="citus.max_adaptive_executor_pool_size=1 ...": set for Tally's database before Tally connects.
+for setting in ${CITUS_SETTINGS:-}; do
+  psql -h 127.0.0.1 -p "$coordinator" -U postgres -d tally -qc "ALTER DATABASE tally SET ${setting%%=*} = '${setting#*=}'"
+done
+measure "coordinator + 2 workers${CITUS_SETTINGS:+ ($CITUS_SETTINGS)}" "$coordinator"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
