@@ -7,6 +7,7 @@
 #   src/test/chaos/run.sh                      # short form: 60 s of load, a fault every ~8 s after recovery
 #   src/test/chaos/run.sh --duration 10m       # long form
 #   options: --clients K (6)  --fault-gap 8s  --seed N  --keep (leave target/chaos-pg and logs)
+#            --citus DIR (the Citus cluster src/test/citus/run.sh started: its coordinator, a worker crash among the faults)
 #            --tamper lose-one|double-one|phantom-ack   (damage the outcome on purpose: the verdict must FAIL)
 #
 # Uses target/quarkus-app/quarkus-run.jar and target/test-classes: builds them when missing (./mvnw -B package

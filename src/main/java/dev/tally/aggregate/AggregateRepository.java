@@ -68,7 +68,8 @@ public class AggregateRepository {
         .and("metric = %s", query.metric());
     // One row more than asked for tells whether the answer was cut short.
     String limit = filter.bind(query.limit() + 1);
-    String sql = "SELECT s.generation, s.as_of, r.* FROM aggregate_state s LEFT JOIN LATERAL ("
+    // An uncorrelated subquery joined plainly (not LATERAL): the same plan in PostgreSQL, and one Citus can run.
+    String sql = "SELECT s.generation, s.as_of, r.* FROM aggregate_state s LEFT JOIN ("
         + AggregateSql.rows(query, filter, limit) + ") r ON true ORDER BY r.client_id, r.metric, r.sort_key";
     return pool.preparedQuery(sql).execute(filter.params())
         .onFailure().transform(DatabaseFailures::classify)

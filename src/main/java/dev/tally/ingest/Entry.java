@@ -41,7 +41,7 @@ record Entry(Prepared prepared, RawRecord raw, long rawId, Normalization normali
   }
 
   Settlement settlement() {
-    return new Settlement(rawId, normalization);
+    return new Settlement(rawId, raw.clientId(), normalization);
   }
 
   Entry settled(Settled settled) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tally.normalize.CanonicalEvent;
 import dev.tally.normalize.Fingerprint;
 import dev.tally.normalize.Normalization;
+import dev.tally.platform.DatabaseLayout;
 import dev.tally.platform.DatabaseFailures;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
@@ -32,16 +33,22 @@ public class EventStore {
   private static final String INSERT_RAW = """
       INSERT INTO raw_events (client_id, content_type, payload, raw_body, status, reasons, processed_at, key_id, envelope,
                               refused_at_ingest)
-      SELECT c, ct, p::jsonb, b, s, r::jsonb, CASE WHEN s = 'pending' THEN NULL ELSE now() END, k, e::jsonb, f
+      SELECT %s, ct, p::jsonb, b, s, r::jsonb, CASE WHEN s = 'pending' THEN NULL ELSE now() END, k, e::jsonb, f
         FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bool[])
           AS t(c, ct, p, b, s, r, k, e, f)
       RETURNING id""";
+  private static final String INSERT_RAW_PLAIN = INSERT_RAW.formatted("c");
+  // Citus (V14): every row needs a distribution value; a row whose client cannot be known is filed under ''.
+  private static final String INSERT_RAW_DISTRIBUTED = INSERT_RAW.formatted("coalesce(c, '')");
 
   // V7: lock the raw rows, insert the events, give the raw rows their final status — one statement, one round trip.
   private static final String SETTLE = "SELECT * FROM tally_settle($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+  // V14's tally_settle for Citus: the raw rows' clients as stored first, so that each statement goes to their shards.
+  private static final String SETTLE_DISTRIBUTED = "SELECT * FROM tally_settle($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
   @Inject Pool pool;
   @Inject ObjectMapper json;
+  @Inject DatabaseLayout layout;
 
   /** Writes and commits the raw rows; returns their ids in the order given. */
   public Uni<List<Long>> insertRaw(List<RawRecord> records) {
@@ -67,8 +74,9 @@ public class EventStore {
       statuses[i] = r.status().sql();
       reasons[i] = r.reasonsJson();
     }
-    return pool.preparedQuery(INSERT_RAW)
-        .execute(tuple(clientIds, contentTypes, payloads, bodies, statuses, reasons, keyIds, envelopes, refused))
+    return layout.distributed()
+        .flatMap(distributed -> pool.preparedQuery(distributed ? INSERT_RAW_DISTRIBUTED : INSERT_RAW_PLAIN)
+            .execute(tuple(clientIds, contentTypes, payloads, bodies, statuses, reasons, keyIds, envelopes, refused)))
         .map(rows -> {
           List<Long> ids = new ArrayList<>(n);
           for (Row row : rows) {
@@ -100,7 +108,10 @@ public class EventStore {
     if (settlements.isEmpty()) {
       return Uni.createFrom().item(Map.of());
     }
-    return client.preparedQuery(SETTLE).execute(settleTuple(settlements))
+    return layout.distributed()
+        .flatMap(distributed -> distributed
+            ? client.preparedQuery(SETTLE_DISTRIBUTED).execute(settleTuple(settlements, rawClients(settlements)))
+            : client.preparedQuery(SETTLE).execute(settleTuple(settlements)))
         .map(rows -> {
           Map<Long, Settled> byRawId = new HashMap<>();
           for (Row row : rows) {
@@ -115,6 +126,15 @@ public class EventStore {
           }
           return byRawId;
         });
+  }
+
+  private Tuple settleTuple(List<Settlement> settlements, String[] rawClients) {
+    Tuple rest = settleTuple(settlements);
+    Tuple columns = Tuple.of(rawClients);
+    for (int i = 0; i < rest.size(); i++) {
+      columns.addValue(rest.getValue(i));
+    }
+    return columns;
   }
 
   private Tuple settleTuple(List<Settlement> settlements) {
@@ -145,6 +165,16 @@ public class EventStore {
       }
     }
     return tuple(rawIds, clientIds, fingerprints, eventIds, metrics, amounts, timestamps, reasons, versions);
+  }
+
+  /** The raw rows' distribution values, as INSERT_RAW_DISTRIBUTED stored them. */
+  private static String[] rawClients(List<Settlement> settlements) {
+    String[] clients = new String[settlements.size()];
+    for (int i = 0; i < clients.length; i++) {
+      String client = settlements.get(i).rawClientId();
+      clients[i] = client == null ? "" : client;
+    }
+    return clients;
   }
 
   private static Tuple tuple(Object... columns) {

@@ -1,10 +1,13 @@
 package dev.tally.ingest;
 
+import dev.tally.platform.DatabaseLayout;
 import dev.tally.platform.TallyConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.annotation.PostConstruct;
@@ -29,16 +32,24 @@ public class RecoveryJob {
 
   private static final Logger LOG = Logger.getLogger(RecoveryJob.class);
 
+  private static final String DUE = "status = 'pending' AND received_at < now() - make_interval(secs => $1)"
+      + " AND (settle_failed_at IS NULL OR settle_failed_at < now() - make_interval(secs => $3))";
+
   private static final String CLAIM = "SELECT " + StoredRawRows.COLUMNS
-      + " FROM raw_events"
-      + " WHERE status = 'pending' AND received_at < now() - make_interval(secs => $1)"
-      + " AND (settle_failed_at IS NULL OR settle_failed_at < now() - make_interval(secs => $3))"
-      + " ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED";
+      + " FROM raw_events WHERE " + DUE + " ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED";
+
+  // Citus (V14) locks rows of one shard per statement only: a chunk is the due rows of one client, the client of the
+  // oldest due row (found without a lock, $2 there only to keep the parameters aligned).
+  private static final String OLDEST_DUE_CLIENT = "SELECT client_id FROM raw_events WHERE " + DUE
+      + " AND $2::int > 0 ORDER BY received_at LIMIT 1";
+  private static final String CLAIM_CLIENT = "SELECT " + StoredRawRows.COLUMNS
+      + " FROM raw_events WHERE client_id = $4 AND " + DUE + " ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED";
 
   /** The metric tag and log wording of this job's settle failures. */
   static final String JOB = "recovery";
 
   @Inject IsolatedReprocessor reprocessor;
+  @Inject DatabaseLayout layout;
   @Inject TallyConfig config;
   @Inject MeterRegistry metrics;
 
@@ -91,17 +102,26 @@ public class RecoveryJob {
     if (chunksLeft == 0) {
       return Uni.createFrom().item(doneSoFar);
     }
-    return reprocessor.withTransaction(connection -> recoverChunk(connection, grace, chunkSize))
+    return layout.distributed().flatMap(distributed -> reprocessor
+        .withTransaction(connection -> recoverChunk(connection, grace, chunkSize, distributed))
         .flatMap(chunk -> {
           int done = doneSoFar + chunk.done().size();
-          return chunk.size() < chunkSize ? Uni.createFrom().item(done) : recoverChunks(grace, chunkSize, chunksLeft - 1, done);
-        });
+          // Under Citus a chunk holds one client's rows: a short one does not mean that no other client has due rows.
+          boolean last = distributed ? chunk.size() == 0 : chunk.size() < chunkSize;
+          return last ? Uni.createFrom().item(done) : recoverChunks(grace, chunkSize, chunksLeft - 1, done);
+        }));
   }
 
-  private Uni<ReprocessedChunk> recoverChunk(SqlConnection connection, Duration grace, int chunkSize) {
+  private Uni<ReprocessedChunk> recoverChunk(SqlConnection connection, Duration grace, int chunkSize, boolean distributed) {
     double graceSeconds = grace.toMillis() / 1000.0;
     double retrySeconds = config.recovery().failedRowRetryInterval().toMillis() / 1000.0;
-    return connection.preparedQuery(CLAIM).execute(Tuple.of(graceSeconds, chunkSize, retrySeconds))
-        .flatMap(rows -> reprocessor.reprocess(connection, StoredRawRows.from(rows), JOB));
+    Tuple due = Tuple.of(graceSeconds, chunkSize, retrySeconds);
+    Uni<RowSet<Row>> claimed = !distributed
+        ? connection.preparedQuery(CLAIM).execute(due)
+        : connection.preparedQuery(OLDEST_DUE_CLIENT).execute(due).flatMap(oldest -> oldest.size() == 0
+            ? Uni.createFrom().item(oldest)
+            : connection.preparedQuery(CLAIM_CLIENT).execute(Tuple.of(graceSeconds, chunkSize, retrySeconds,
+                oldest.iterator().next().getString(0))));
+    return claimed.flatMap(rows -> reprocessor.reprocess(connection, StoredRawRows.from(rows), JOB));
   }
 }

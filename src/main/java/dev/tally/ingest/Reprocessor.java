@@ -46,7 +46,7 @@ public class Reprocessor {
         Normalization normalization = element.parsed() ? normalizations.get(next++)
             : new Normalization.Rejected(List.of(new FieldError(null, EventResult.UNPARSEABLE, element.error())), 0);
         if (!row.counted() || sameEvent(row, normalization)) {
-          settlements.add(new Settlement(row.id(), normalization));
+          settlements.add(new Settlement(row.id(), row.clientId(), normalization));
         }
       }
       return store.settle(connection, settlements).map(settled -> {

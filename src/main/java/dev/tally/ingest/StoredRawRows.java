@@ -14,8 +14,12 @@ import java.util.List;
  */
 public final class StoredRawRows {
 
-  /** The columns {@link #from(RowSet)} reads; select them from raw_events to reprocess rows. */
-  public static final String COLUMNS = "id, received_at, status, fingerprint, payload::text AS payload, raw_body, client_id";
+  /**
+   * The columns {@link #from(RowSet)} reads; select them from raw_events to reprocess rows. A client_id of '' is Citus'
+   * "no client could be known" (V14): null, as in plain PostgreSQL.
+   */
+  public static final String COLUMNS =
+      "id, received_at, status, fingerprint, payload::text AS payload, raw_body, nullif(client_id, '') AS client_id";
 
   private StoredRawRows() {}
 

@@ -28,7 +28,7 @@ public class EventQueries {
        WHERE e.client_id = $1 AND e.fingerprint = $2 AND ($3::text[] IS NULL OR e.client_id = ANY($3::text[]))""";
 
   private static final String RAW_COLUMNS = """
-      SELECT id, received_at, client_id, content_type, status, payload::text, raw_body, reasons::text,
+      SELECT id, received_at, nullif(client_id, '') AS client_id, content_type, status, payload::text, raw_body, reasons::text,
              fingerprint, mapping_version, processed_at, envelope::text, refused_at_ingest,
              settle_error, settle_attempts, settle_failed_at
         FROM raw_events""";

@@ -50,7 +50,9 @@ public class OutcomeRepository {
         : "date_trunc('hour', " + local + ") AS label_local, extract(epoch FROM " + local
             + " - (bucket AT TIME ZONE 'UTC'))::int AS label_offset";
     String limit = filter.bind(query.limit() + 1);
-    String sql = "SELECT s.generation, s.as_of, r.* FROM aggregate_state s LEFT JOIN LATERAL (SELECT client_id, " + label
+    // A plain join of an uncorrelated subquery, not LATERAL: the same plan in PostgreSQL, and one Citus can run (the
+    // subquery on the workers, the join with the coordinator's aggregate_state on the coordinator).
+    String sql = "SELECT s.generation, s.as_of, r.* FROM aggregate_state s LEFT JOIN (SELECT client_id, " + label
         + ", min(bucket) AS sort_key, " + COUNTS + " FROM outcome_buckets" + filter.where()
         + " GROUP BY 1, 2, 3 ORDER BY 1, 4 LIMIT " + limit + ") r ON true ORDER BY r.client_id, r.sort_key";
     return pool.preparedQuery(sql).execute(filter.params())
@@ -66,14 +68,20 @@ public class OutcomeRepository {
     SqlFilter filter = filter(query);
     String from = filter.bind(OffsetDateTime.ofInstant(query.from(), ZoneOffset.UTC));
     String to = filter.bind(OffsetDateTime.ofInstant(query.to(), ZoneOffset.UTC));
-    String sql = "WITH top AS (SELECT client_id, code, sum(rows_count)::bigint AS rows_count FROM outcome_codes" + filter.where()
-        + " GROUP BY client_id, code HAVING sum(rows_count) > 0 ORDER BY 3 DESC, 1, 2 LIMIT " + filter.bind(top) + ")"
-        + " SELECT t.client_id, t.code, t.rows_count, e.examples, e.message FROM top t CROSS JOIN LATERAL ("
-        + "   SELECT array_agg(x.id ORDER BY x.id DESC) AS examples, (array_agg(x.message ORDER BY x.id DESC))[1] AS message"
-        + "     FROM (SELECT DISTINCT ON (id) id, o.example_message AS message"
-        + "             FROM outcome_codes o, unnest(o.examples) id"
-        + "            WHERE o.client_id = t.client_id AND o.code = t.code AND o.bucket >= " + from + " AND o.bucket < " + to
-        + "            ORDER BY id DESC LIMIT " + filter.bind(examples) + ") x) e"
+    // The examples of the top codes in one pass over their rows, ranked per code: no correlated subquery, which Citus
+    // cannot run on distributed tables.
+    String sql = "WITH top AS MATERIALIZED (SELECT client_id, code, sum(rows_count)::bigint AS rows_count FROM outcome_codes"
+        + filter.where() + " GROUP BY client_id, code HAVING sum(rows_count) > 0 ORDER BY 3 DESC, 1, 2 LIMIT " + filter.bind(top) + ")"
+        + ", ids AS (SELECT DISTINCT ON (o.client_id, o.code, id) o.client_id, o.code, id, o.example_message AS message"
+        + "   FROM outcome_codes o, unnest(o.examples) id"
+        + "  WHERE (o.client_id, o.code) IN (SELECT client_id, code FROM top) AND o.bucket >= " + from + " AND o.bucket < " + to
+        + "  ORDER BY o.client_id, o.code, id DESC)"
+        + ", e AS (SELECT client_id, code, array_agg(id ORDER BY id DESC) AS examples,"
+        + "   (array_agg(message ORDER BY id DESC))[1] AS message"
+        + "   FROM (SELECT i.*, row_number() OVER (PARTITION BY client_id, code ORDER BY id DESC) AS n FROM ids i) x"
+        + "  WHERE n <= " + filter.bind(examples) + " GROUP BY client_id, code)"
+        + " SELECT t.client_id, t.code, t.rows_count, e.examples, e.message"
+        + "   FROM top t LEFT JOIN e ON e.client_id = t.client_id AND e.code = t.code"
         + " ORDER BY t.rows_count DESC, t.client_id, t.code";
     return pool.preparedQuery(sql).execute(filter.params())
         .onFailure().transform(DatabaseFailures::classify)

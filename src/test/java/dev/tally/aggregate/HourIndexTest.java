@@ -52,6 +52,8 @@ class HourIndexTest {
         s.execute("ANALYZE aggregate_hours");
         // These rows are minutes old, so not yet all-visible as history is after autovacuum; packed in a few pages,
         // they would be cheaper to read through a bitmap. Without that path the planner weighs the two indexes.
+        // Under Citus the worker plans the shard's query: the setting must travel with it (a placeholder in PostgreSQL).
+        s.execute("SET LOCAL citus.propagate_set_commands = 'local'");
         s.execute("SET LOCAL enable_bitmapscan = off");
         try (ResultSet rs = s.executeQuery("EXPLAIN " + sql)) {
           while (rs.next()) {

@@ -46,6 +46,9 @@ public final class ChaosRun {
   private final long seed;
   private final String tamper;
   private final boolean keep;
+  /** --citus DIR: run against the Citus cluster under DIR (src/test/citus/cluster.sh) instead of a private PostgreSQL. */
+  private final Path citus;
+  private final List<PrivatePostgres> workers = new ArrayList<>();
   private final Path work = Path.of("target", "chaos");
   /** Tally's admin key for this run: TALLY_CHAOS_API_KEY, or a fresh random one installed as the bootstrap key. */
   private final String apiKey = Objects.requireNonNullElseGet(blankToNull(System.getenv("TALLY_CHAOS_API_KEY")), ChaosRun::randomKey);
@@ -58,6 +61,7 @@ public final class ChaosRun {
     seed = Long.parseLong(options.getOrDefault("seed", String.valueOf(System.currentTimeMillis())));
     tamper = options.getOrDefault("tamper", "none");
     keep = options.containsKey("keep");
+    citus = options.containsKey("citus") ? Path.of(options.get("citus")) : null;
   }
 
   public static void main(String[] args) {
@@ -94,12 +98,17 @@ public final class ChaosRun {
     System.out.printf("chaos run: %s of load, %d clients, a fault every %s after recovery, seed %d, with an API key%n", duration,
         clients, faultGap, seed);
     int[] ports = freePorts(3); // PostgreSQL, Tally, Tally's management interface
-    try (PrivatePostgres pg = new PrivatePostgres(Path.of("target", "chaos-pg"), ports[0])) {
-      // A SIGTERM (run.sh under timeout, as in .ci/run) ends this JVM without running the finally blocks below; the
-      // PostgreSQL and the Tally it started would outlive it. These hooks stop them (a no-op once they are stopped).
-      Runtime.getRuntime().addShutdownHook(new Thread(pg::close, "chaos-stop-postgres"));
-      pg.create();
-      System.out.printf("private PostgreSQL on port %d (%s, fsync on)%n", pg.port(), pg.dir());
+    try (PrivatePostgres pg = citus == null ? new PrivatePostgres(Path.of("target", "chaos-pg"), ports[0]) : citusCluster()) {
+      if (citus == null) {
+        // A SIGTERM (run.sh under timeout, as in .ci/run) ends this JVM without running the finally blocks below; the
+        // PostgreSQL and the Tally it started would outlive it. These hooks stop them (a no-op once they are stopped).
+        Runtime.getRuntime().addShutdownHook(new Thread(pg::close, "chaos-stop-postgres"));
+        pg.create();
+        System.out.printf("private PostgreSQL on port %d (%s, fsync on)%n", pg.port(), pg.dir());
+      } else {
+        System.out.printf("Citus coordinator on port %d and %d workers (%s), database %s created by the caller%n", pg.port(),
+            workers.size(), citus, PrivatePostgres.DATABASE);
+      }
       Map<String, String> env = new HashMap<>();
       env.put("QUARKUS_DATASOURCE_REACTIVE_URL", pg.reactiveUrl());
       env.put("QUARKUS_DATASOURCE_JDBC_URL", pg.jdbcUrl());
@@ -125,7 +134,9 @@ public final class ChaosRun {
         }
         return load(pg, tally);
       } finally {
-        if (!keep) {
+        if (citus != null) {
+          System.out.println("the Citus cluster under " + citus + " is left running for its caller");
+        } else if (!keep) {
           pg.close();
           pg.deleteDir();
         } else {
@@ -133,6 +144,24 @@ public final class ChaosRun {
         }
       }
     }
+  }
+
+  /** The coordinator of the cluster under {@link #citus}; its workers go to {@link #workers}. */
+  private PrivatePostgres citusCluster() throws IOException {
+    PrivatePostgres coordinator = null;
+    for (String line : Files.readAllLines(citus.resolve("ports"))) {
+      String[] nameAndPort = line.trim().split("\\s+");
+      PrivatePostgres node = PrivatePostgres.existing(citus, nameAndPort[0], Integer.parseInt(nameAndPort[1]));
+      if (nameAndPort[0].equals("coordinator")) {
+        coordinator = node;
+      } else {
+        workers.add(node);
+      }
+    }
+    if (coordinator == null || workers.isEmpty()) {
+      throw new IllegalStateException(citus.resolve("ports") + " names no coordinator or no worker");
+    }
+    return coordinator;
   }
 
   private int load(PrivatePostgres pg, TallyProcess tally) throws Exception {
@@ -167,6 +196,9 @@ public final class ChaosRun {
     verdict.check("answers the contract does not allow", stats.unexpected.get(), "= 0", stats.unexpected.get() == 0);
     verdict.check("Tally kills (SIGKILL)", timeline.count("tally-kill -9"), ">= 1", timeline.count("tally-kill -9") >= 1);
     verdict.check("PostgreSQL restarts (-m immediate)", timeline.count("postgres-immediate"), ">= 1", timeline.count("postgres-immediate") >= 1);
+    if (citus != null) {
+      verdict.check("Citus worker restarts (-m immediate)", timeline.count("worker-immediate"), ">= 1", timeline.count("worker-immediate") >= 1);
+    }
     boolean recovered = timeline.faults().stream().allMatch(f -> f.firstOkNanos != 0);
     verdict.check("faults with a 2xx after recovery", timeline.faults().stream().filter(f -> f.firstOkNanos != 0).count(),
         "= faults (" + timeline.faults().size() + ")", recovered);
@@ -191,7 +223,11 @@ public final class ChaosRun {
 
   /** Faults one after another, each followed by its recovery and a gap, until the load's end. */
   private void injectFaults(PrivatePostgres pg, TallyProcess tally, FaultTimeline timeline, long endNanos) throws Exception {
-    String[] cycle = {"tally-kill -9", "postgres-immediate", "group-settle-terminated", "backends-terminated", "tally-sigterm"};
+    // Under Citus a worker crashes instead of the group settles being terminated mid-statement (the harness finds them
+    // with a FOR UPDATE SKIP LOCKED over all clients, which Citus does not run across shards).
+    String[] cycle = citus == null
+        ? new String[] {"tally-kill -9", "postgres-immediate", "group-settle-terminated", "backends-terminated", "tally-sigterm"}
+        : new String[] {"tally-kill -9", "worker-immediate", "postgres-immediate", "backends-terminated", "tally-sigterm"};
     Random random = new Random(seed);
     int next = 0;
     Thread.sleep(Math.min(faultGap.toMillis(), 5000));
@@ -219,6 +255,16 @@ public final class ChaosRun {
           fault.restoredNanos = System.nanoTime();
           boolean ready = ready(tally, fault);
           fault.note = (down ? "readiness DOWN during outage" : "readiness NOT seen DOWN") + (ready ? ", UP again without restart" : ", NOT READY");
+        }
+        case "worker-immediate" -> {
+          PrivatePostgres worker = workers.get(random.nextInt(workers.size()));
+          worker.stopImmediately();
+          long outage = 3 + random.nextInt(3);
+          Thread.sleep(TimeUnit.SECONDS.toMillis(outage));
+          worker.start();
+          fault.restoredNanos = System.nanoTime();
+          boolean ready = ready(tally, fault);
+          fault.note = "worker on port " + worker.port() + " down " + outage + " s" + (ready ? "" : ", NOT READY");
         }
         case "group-settle-terminated" -> {
           PrivatePostgres.MidGroupKill kill = pg.terminateSettlesMidGroup(3000);

@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * {@code -m immediate} disturbs nothing else. Runs as the postgres OS user (via runuser) when the harness is root,
  * because PostgreSQL refuses to run as root. fsync stays on: durability across crashes is what is being tested.
  */
-final class PrivatePostgres implements AutoCloseable {
+class PrivatePostgres implements AutoCloseable {
 
   static final String DATABASE = "tally";
 
@@ -30,11 +30,45 @@ final class PrivatePostgres implements AutoCloseable {
   private final boolean root;
 
   PrivatePostgres(Path dir, int port) {
+    this(dir, dir.resolve("data"), port);
+  }
+
+  private PrivatePostgres(Path dir, Path data, int port) {
     this.dir = dir.toAbsolutePath();
-    this.data = this.dir.resolve("data");
+    this.data = data.toAbsolutePath();
     this.port = port;
     this.bin = findBin();
     this.root = "root".equals(System.getProperty("user.name"));
+  }
+
+  /**
+   * A node of a cluster someone else created and started (src/test/citus/cluster.sh: its data in {@code cluster/name},
+   * its log {@code cluster/name.log}, database {@link #DATABASE} on every node), stopped and started again by the faults.
+   */
+  static PrivatePostgres existing(Path cluster, String name, int port) {
+    return new PrivatePostgres(cluster, cluster.resolve(name), port) {
+      @Override
+      Path log() {
+        return dir().resolve(name + ".log");
+      }
+
+      @Override
+      Path socketDir() {
+        return data();
+      }
+    };
+  }
+
+  Path data() {
+    return data;
+  }
+
+  Path log() {
+    return dir.resolve("postgres.log");
+  }
+
+  Path socketDir() {
+    return dir;
   }
 
   Path dir() {
@@ -78,8 +112,8 @@ final class PrivatePostgres implements AutoCloseable {
   }
 
   void start() throws IOException, InterruptedException {
-    run(asPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("postgres.log").toString(),
-        "-w", "-t", "60", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir
+    run(asPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", log().toString(),
+        "-w", "-t", "60", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + socketDir()
             + " -c fsync=on -c synchronous_commit=on -c max_connections=100", "start"));
   }
 

@@ -169,8 +169,8 @@ class RecoveryJobTest {
   private static long insertPending(String json, byte[] rawBody) {
     Map<String, Object> row = TestDb.one(
         "INSERT INTO raw_events (received_at, client_id, payload, raw_body, status) "
-            + "VALUES (now() - interval '1 hour', NULL, ?::jsonb, ?, 'pending') RETURNING id",
-        json, rawBody);
+            + "VALUES (now() - interval '1 hour', ?, ?::jsonb, ?, 'pending') RETURNING id",
+        TestDb.unknownClient(), json, rawBody);
     return ((Number) row.get("id")).longValue();
   }
 

