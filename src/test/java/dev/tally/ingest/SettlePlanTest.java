@@ -1,6 +1,7 @@
 package dev.tally.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusTest;
@@ -26,6 +27,9 @@ class SettlePlanTest {
 
   @Test
   void everyStatementOfTheSettleLooksItsRowsUpByKeyWhateverTheCostsSay() throws SQLException {
+    // Under Citus (src/test/citus/run.sh) Tally calls V14's overload, whose statements the coordinator plans for the
+    // workers holding the shards: V17 pins the plain-PostgreSQL function's plans.
+    assumeTrue(TestDb.unknownClient() == null, "plain PostgreSQL only: under Citus the coordinator plans the settle");
     List<String> plans = new ArrayList<>();
     // Raw rows inserted and settled in a transaction that is rolled back: nothing another test could see.
     try (Connection c = TestDb.connect(); Statement s = c.createStatement()) {
