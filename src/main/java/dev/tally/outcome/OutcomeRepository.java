@@ -52,7 +52,7 @@ public class OutcomeRepository {
     String limit = filter.bind(query.limit() + 1);
     // A plain join of an uncorrelated subquery, not LATERAL: the same plan in PostgreSQL, and one Citus can run (the
     // subquery on the workers, the join with the coordinator's aggregate_state on the coordinator).
-    String sql = "SELECT s.generation, s.as_of, r.* FROM aggregate_state s LEFT JOIN (SELECT client_id, " + label
+    String sql = "SELECT s.generation, s.as_of, r.* FROM " + AggregateRepository.STATE_ROW + " s LEFT JOIN (SELECT client_id, " + label
         + ", min(bucket) AS sort_key, " + COUNTS + " FROM outcome_buckets" + filter.where()
         + " GROUP BY 1, 2, 3 ORDER BY 1, 4 LIMIT " + limit + ") r ON true ORDER BY r.client_id, r.sort_key";
     return pool.preparedQuery(sql).execute(filter.params())
