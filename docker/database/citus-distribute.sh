@@ -7,7 +7,7 @@
 #
 # It creates the citus extension on every node, adds the workers to the coordinator, and runs V14 (the migration
 # that creates the distributed layout; it did nothing when this database was migrated on plain PostgreSQL) again with
-# psql: its create_distributed_table calls copy every row into the shards, in one transaction. Tally's next start
+# psql, then V18's Citus block: their create_distributed_table calls copy every row into the shards. Tally's next start
 # finds V14 applied as before and the tables distributed.
 set -euo pipefail
 [ $# -ge 3 ] || { sed -n '2,10p' "$0" >&2; exit 2; }
@@ -24,5 +24,8 @@ for worker in "$@"; do
   on "$coordinator" -c "SELECT citus_add_node('${worker%:*}', ${worker##*:})" >/dev/null
 done
 on "$coordinator" -1 -f "$migration"
+# Tables added after V14 are distributed by their own migration's Citus block (idempotent), run again the same way.
+sed -n '/^DO \$citus\$/,/^END \$citus\$;/p' "$(dirname "$0")/../../src/main/resources/db/migration/V18__zone_days.sql" \
+  | on "$coordinator" -1 -f -
 on "$coordinator" -c "SELECT 'distributed: ' || string_agg(table_name::text, ', ' ORDER BY table_name::text)
                         FROM citus_tables WHERE citus_table_type = 'distributed'"

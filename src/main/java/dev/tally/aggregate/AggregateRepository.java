@@ -67,25 +67,36 @@ public class AggregateRepository {
         .map(rows -> stateFrom(rows.iterator().next()));
   }
 
-  /** The rows of a query and the state they belong to, read in one statement (so in one snapshot). */
-  public Uni<Answer> find(AggregateQuery query) {
+  /**
+   * The rows of a query and the state they belong to, read in one statement (so in one snapshot). {@code preRolled}:
+   * read a zone's days from the pre-rolled level ({@link ZoneDays}); if the zone turns out not to be complete in that
+   * snapshot (dropped or refilled meanwhile), the days are read again summed from hours or buckets.
+   */
+  public Uni<Answer> find(AggregateQuery query, boolean preRolled) {
     SqlFilter filter = new SqlFilter();
-    String sql = select(query, filter);
+    String sql = select(query, filter, preRolled);
     return pool.preparedQuery(sql).execute(filter.params())
         .onFailure().transform(DatabaseFailures::classify)
-        .map(rows -> answerFrom(rows, query));
+        .flatMap(rows -> preRolled && !Boolean.TRUE.equals(rows.iterator().next().getBoolean("zone_ready"))
+            ? find(query, false)
+            : Uni.createFrom().item(answerFrom(rows, query)));
   }
 
   /** The statement behind {@link #find}, its values bound in {@code filter}. */
-  static String select(AggregateQuery query, SqlFilter filter) {
+  static String select(AggregateQuery query, SqlFilter filter, boolean preRolled) {
+    // The zone's state first: the pre-rolled days are read only if the zone is complete in the same snapshot.
+    String state = preRolled
+        ? "(SELECT generation, as_of, (SELECT ready FROM aggregate_zones WHERE zone = " + filter.bind(query.zone().getId())
+            + ") AS zone_ready FROM aggregate_state LIMIT 1)"
+        : STATE_ROW;
     filter.and("client_id = %s", query.clientId())
         .and("client_id = ANY(%s)", query.scope() == null ? null : query.scope().toArray(new String[0]))
         .and("metric = %s", query.metric());
     // One row more than asked for tells whether the answer was cut short.
     String limit = filter.bind(query.limit() + 1);
+    String rows = preRolled ? AggregateSql.zoneDays(query, filter, limit) : AggregateSql.rows(query, filter, limit);
     // An uncorrelated subquery joined plainly (not LATERAL): the same plan in PostgreSQL, and one Citus can run.
-    return "SELECT s.generation, s.as_of, r.* FROM " + STATE_ROW + " s LEFT JOIN ("
-        + AggregateSql.rows(query, filter, limit) + ") r ON true ORDER BY r.client_id, r.metric, r.sort_key";
+    return "SELECT s.*, r.* FROM " + state + " s LEFT JOIN (" + rows + ") r ON true ORDER BY r.client_id, r.metric, r.sort_key";
   }
 
   /**

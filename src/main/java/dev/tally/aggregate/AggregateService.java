@@ -19,6 +19,7 @@ import java.util.Optional;
 public class AggregateService {
 
   @Inject AggregateRepository repository;
+  @Inject ZoneDays zoneDays;
 
   /** The page, or none (not modified) when {@code ifNoneMatch} names a tag of the current answer. */
   public Uni<Reply> answer(AggregateQuery query, String ifNoneMatch) {
@@ -35,7 +36,8 @@ public class AggregateService {
   }
 
   private Uni<Reply> read(AggregateQuery query, List<AggregateTag> tags, boolean any) {
-    return repository.find(query).map(answer -> {
+    boolean preRolled = query.granularity() == Granularity.DAY && !query.utc() && zoneDays.preRolled(query.zone());
+    return repository.find(query, preRolled).map(answer -> {
       AggregateTag current = AggregateTag.of(answer.state().generation(), query, answer.page());
       return new Reply(current.header(), answer.state(), notModified(tags, any, current) ? null : answer.page());
     });

@@ -87,6 +87,25 @@ final class AggregateSql {
   }
 
   /**
+   * The days of a listed zone from the pre-rolled level (V18): {@code from} and {@code to} are starts of days in the
+   * zone (checked by {@link AggregateQuery}), so they are dates there.
+   */
+  static String zoneDays(AggregateQuery query, SqlFilter filter, String limit) {
+    String where = filter.where();
+    List<String> conditions = new ArrayList<>();
+    conditions.add("zone = " + filter.bind(query.zone().getId()));
+    if (query.from() != null) {
+      conditions.add("day >= " + filter.bind(query.from().atZone(query.zone()).toLocalDate()));
+    }
+    if (query.to() != null) {
+      conditions.add("day < " + filter.bind(query.to().atZone(query.zone()).toLocalDate()));
+    }
+    return "SELECT client_id, metric, day::timestamp AS label_local, NULL::int AS label_offset, day AS sort_key, " + FIGURES
+        + " FROM aggregate_zone_days" + (where.isEmpty() ? " WHERE " : where + " AND ") + String.join(" AND ", conditions)
+        + " ORDER BY client_id, metric, day LIMIT " + limit;
+  }
+
+  /**
    * The 15-minute buckets of the UTC hours that a day boundary of the query's zone cuts, for [from, to] (bounds
    * included: the hours around them are cut too); null when the range is open or longer than MAX_DAYS days.
    */

@@ -3,6 +3,7 @@ package dev.tally.platform;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Every Tally setting. Each one can also be given as an environment variable (TALLY_INGEST_MAX_BODY_BYTES, ...). */
@@ -244,6 +245,15 @@ public interface TallyConfig {
      */
     @WithDefault("10m")
     Duration rebuildStaleAfter();
+
+    /**
+     * IANA zones whose days are pre-rolled (e.g. Asia/Kolkata,America/New_York): GET /aggregates?granularity=day&tz=
+     * for a listed zone reads one row per client, metric and day, as fast as UTC; other zones' days are summed from
+     * hours or 15-minute buckets per request (exact too, slower). A newly listed zone is filled client by client in
+     * the background and used once complete; a zone no longer listed is dropped at the next start. Each listed zone
+     * costs the refresh one more roll-up of the changed days.
+     */
+    Optional<List<String>> dayZones();
   }
 
   interface Outcomes {

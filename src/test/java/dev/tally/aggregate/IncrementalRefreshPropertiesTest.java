@@ -33,9 +33,9 @@ import org.flywaydb.core.Flyway;
  * The incremental refresh against the real database, at the SQL level (the functions the refresher calls): after any
  * sequence of inserts (duplicates and late events included), deletes, replays (the same events again), inserts whose
  * transaction is still open while a refresh runs, concurrent refreshes and per-client rebuilds, one more refresh
- * leaves every level (15-minute buckets, hours, days, totals) exactly equal to a recompute from events. Each try uses
- * its own clients, so the application's own refresher (when a Quarkus test runs alongside) is just one more
- * concurrent refresher. Lean on purpose: 25 tries of up to 12 steps.
+ * leaves every level (15-minute buckets, hours, days, totals, the listed zones' days) exactly equal to a recompute from
+ * events. Each try uses its own clients, so the application's own refresher (when a Quarkus test runs alongside) is
+ * just one more concurrent refresher. Lean on purpose: 25 tries of up to 12 steps.
  */
 class IncrementalRefreshPropertiesTest {
 
@@ -54,6 +54,12 @@ class IncrementalRefreshPropertiesTest {
     String user = System.getenv().getOrDefault("QUARKUS_DATASOURCE_USERNAME", "postgres");
     String password = System.getenv().getOrDefault("QUARKUS_DATASOURCE_PASSWORD", "");
     Flyway.configure().dataSource(TestDatabase.jdbcUrl(), user, password).locations("classpath:db/migration").load().migrate();
+    try (Connection c = TestDb.connect(); Statement s = c.createStatement()) {
+      // The zones %test.tally.aggregates.day-zones lists (a running Tally would drop others): whole-hour, half-hour,
+      // and Lord Howe's 30-minute DST shift. Refreshes and rebuilds roll their days up whether complete or not.
+      s.execute("INSERT INTO aggregate_zones (zone, hourly) VALUES ('America/New_York', true), ('Asia/Kolkata', false), "
+          + "('Australia/Lord_Howe', false) ON CONFLICT (zone) DO NOTHING");
+    }
     try (Connection c = TestDb.connect(); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("INSERT INTO raw_events (client_id, payload, status) VALUES "
             + "('property', '{\"property\": true}', 'accepted') RETURNING id")) {
@@ -109,10 +115,19 @@ class IncrementalRefreshPropertiesTest {
       "SELECT client_id, metric, bucket, event_count, amount_sum, amount_min, amount_max FROM aggregate_buckets WHERE client_id LIKE ?",
       "SELECT client_id, metric, bucket, event_count, amount_sum, amount_min, amount_max FROM aggregate_hours WHERE client_id LIKE ?",
       "SELECT client_id, metric, bucket, event_count, amount_sum, amount_min, amount_max FROM aggregate_days WHERE client_id LIKE ?",
-      "SELECT client_id, metric, NULL::timestamptz, event_count, amount_sum, amount_min, amount_max FROM aggregate_totals WHERE client_id LIKE ?");
+      "SELECT client_id, metric, NULL::timestamptz, event_count, amount_sum, amount_min, amount_max FROM aggregate_totals WHERE client_id LIKE ?",
+      zoneDays("America/New_York"), zoneDays("Asia/Kolkata"), zoneDays("Australia/Lord_Howe"));
 
   private static final List<String> RECOMPUTED = List.of(
-      "aggregate_bucket(ts)", "date_trunc('hour', ts, 'UTC')", "date_trunc('day', ts, 'UTC')", "NULL::timestamptz");
+      "aggregate_bucket(ts)", "date_trunc('hour', ts, 'UTC')", "date_trunc('day', ts, 'UTC')", "NULL::timestamptz",
+      "(ts AT TIME ZONE 'America/New_York')::date", "(ts AT TIME ZONE 'Asia/Kolkata')::date",
+      "(ts AT TIME ZONE 'Australia/Lord_Howe')::date");
+
+  /** The pre-rolled days of a listed zone (V18); the zones are listed by {@link #schema}, as the tests' Tally lists them. */
+  private static String zoneDays(String zone) {
+    return "SELECT client_id, metric, day, event_count, amount_sum, amount_min, amount_max FROM aggregate_zone_days "
+        + "WHERE zone = '" + zone + "' AND client_id LIKE ?";
+  }
 
   /** Rows of the level and of its recompute that the other lacks (both ways). */
   private static List<String> differences(Connection c, String level, String prefix) throws SQLException {
