@@ -20,7 +20,10 @@ public class LatencyProbe {
     URI uri = URI.create(args[0]);
     int warmup = Integer.parseInt(args[1]);
     int requests = Integer.parseInt(args[2]);
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1, as a dashboard's requests reach Tally: browsers never speak HTTP/2 without TLS, and an ingress talks
+    // HTTP/1.1 to its upstreams. Left to its default, this client upgrades to cleartext HTTP/2 (h2c), a path no
+    // dashboard takes.
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     String authorization = "Bearer " + System.getenv("TALLY_BENCH_KEY");
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).header("Authorization", authorization).GET().build();
     String mode = args.length > 3 ? args[3] : "";

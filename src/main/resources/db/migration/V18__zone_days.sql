@@ -29,8 +29,12 @@ CREATE TABLE aggregate_zone_days (
 );
 
 -- Re-materializes the days of one zone that contain the buckets in aggregate_dirty (the refresh's changed buckets).
--- The day of an hourly zone's row is that of its hour's start, as the query path groups it.
-CREATE FUNCTION aggregate_roll_up_zone(zone_name text, hourly boolean) RETURNS void LANGUAGE plpgsql AS $$
+-- The day of an hourly zone's row is that of its hour's start, as the query path groups it. Pinned to a nested loop
+-- over the changed keys: aggregate_dirty is never analyzed (it is empty between refreshes), and estimated at ~800
+-- rows the planner hashed the whole source level on (client, metric, date) instead, 240-300 ms at 1M events for one
+-- changed bucket, where the index range per key costs a millisecond.
+CREATE FUNCTION aggregate_roll_up_zone(zone_name text, hourly boolean) RETURNS void LANGUAGE plpgsql
+    SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 BEGIN
   EXECUTE format($sql$
     WITH keys AS (
@@ -173,14 +177,20 @@ BEGIN
 END $$;
 
 -- Under Citus (docs/citus.md) the days are distributed by client like the other levels, in the shards of the same
--- clients; aggregate_zones stays on the coordinator. docker/database/citus-distribute.sh runs this block again.
+-- clients; aggregate_zones stays on the coordinator. And JIT is turned off for the database: the coordinator plans its
+-- part of every read over the workers' intermediate results, which it estimates at 1,000,000 rows whatever they hold,
+-- so each GET of a week's hours would be JIT-compiled (5-25 ms for a query that runs in a few).
+-- docker/database/citus-distribute.sh runs this block again.
 DO $citus$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
     RETURN;
   END IF;
-  IF EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'raw_events'::regclass)
-     AND NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'aggregate_zone_days'::regclass) THEN
+  IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'raw_events'::regclass) THEN
+    RETURN;
+  END IF;
+  EXECUTE format('ALTER DATABASE %I SET jit = off', current_database());
+  IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'aggregate_zone_days'::regclass) THEN
     PERFORM create_distributed_table('aggregate_zone_days', 'client_id', colocate_with => 'raw_events');
   END IF;
 END $citus$;

@@ -1,6 +1,7 @@
 package dev.tally.aggregate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tally.platform.SqlFilter;
 import dev.tally.support.TestDb;
@@ -39,7 +40,7 @@ class HourIndexTest {
     // Under Citus the worker plans the shard's query: the setting must travel with it (a placeholder in PostgreSQL).
     // These rows are minutes old, so not yet all-visible as history is after autovacuum; packed in a few pages,
     // they would be cheaper to read through a bitmap. Without that path the planner weighs the two indexes.
-    String plan = explained(sql, "SET LOCAL citus.propagate_set_commands = 'local'", "SET LOCAL enable_bitmapscan = off");
+    String plan = explained(sql, 15, "SET LOCAL citus.propagate_set_commands = 'local'", "SET LOCAL enable_bitmapscan = off");
     assertThat(plan).contains("Index Only Scan using aggregate_hours_client_bucket_covering");
   }
 
@@ -50,9 +51,12 @@ class HourIndexTest {
    */
   @Test
   void theWholeStatementIsEstimatedAtItsRowsSoItIsNeverJitCompiled() throws SQLException {
+    // Under Citus the coordinator joins intermediate results, which it estimates at 1,000,000 rows whatever the query:
+    // docs/citus.md asks for jit = off on the coordinator instead.
+    assumeTrue(TestDb.unknownClient() == null, "plain PostgreSQL only: Citus estimates intermediate results at 1M rows");
     SqlFilter filter = new SqlFilter();
     String sql = inlined(AggregateRepository.select(WEEK, filter, false), filter);
-    String plan = explained(sql, "SET LOCAL jit_above_cost = 100000");
+    String plan = explained(sql, 0, "SET LOCAL jit_above_cost = 100000");
     Matcher top = Pattern.compile("cost=[0-9.]+\\.\\.([0-9.]+) rows=([0-9]+)").matcher(plan);
     assertThat(top.find()).as(plan).isTrue();
     assertThat(Long.parseLong(top.group(2))).as(plan).isLessThanOrEqualTo(1001);
@@ -74,12 +78,12 @@ class HourIndexTest {
   }
 
   /**
-   * EXPLAIN's text over 90 days of 4 metrics' hours for the client and 15 others, written hour by hour for all of them
-   * as the refresh writes them (so one client's rows are spread over the table, as in production, whichever tests ran
-   * before), inserted, analyzed and explained in a transaction that is rolled back: nothing another test or the
-   * refresher's consistency check could see.
+   * EXPLAIN's text over 90 days of 4 metrics' hours for the client and {@code others} more clients, written hour by
+   * hour for all of them as the refresh writes them (so one client's rows are spread over the table, as in production,
+   * whichever tests ran before), inserted, analyzed and explained in a transaction that is rolled back: nothing
+   * another test or the refresher's consistency check could see.
    */
-  private static String explained(String sql, String... settings) throws SQLException {
+  private static String explained(String sql, int others, String... settings) throws SQLException {
     StringBuilder plan = new StringBuilder();
     try (Connection c = TestDb.connect(); Statement s = c.createStatement()) {
       c.setAutoCommit(false);
@@ -87,7 +91,7 @@ class HourIndexTest {
         s.execute("INSERT INTO aggregate_hours (client_id, metric, bucket, event_count, amount_sum, amount_min, amount_max)"
             + " SELECT CASE c WHEN 0 THEN '" + CLIENT + "' ELSE '" + CLIENT + "-other-' || c END, 'metric_' || m,"
             + " timestamptz '2024-01-01' + h * interval '1 hour', 10, 100.5, 1, 20"
-            + " FROM generate_series(0, 90 * 24 - 1) h, generate_series(0, 15) c, generate_series(0, 3) m ORDER BY h, c, m");
+            + " FROM generate_series(0, 90 * 24 - 1) h, generate_series(0, " + others + ") c, generate_series(0, 3) m ORDER BY h, c, m");
         s.execute("ANALYZE aggregate_hours");
         for (String setting : settings) {
           s.execute(setting);
