@@ -1,5 +1,7 @@
 package dev.tally.aggregate;
 
+import static dev.tally.aggregate.AggregateCalls.aggregates;
+import static dev.tally.aggregate.AggregateCalls.post;
 import static dev.tally.support.Events.event;
 import static dev.tally.support.Events.newClientId;
 import static io.restassured.RestAssured.given;
@@ -11,10 +13,8 @@ import dev.tally.support.ManagementPort;
 import dev.tally.support.TestDb;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
-import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 import java.net.URL;
 import java.time.Duration;
@@ -139,21 +139,5 @@ class AggregateZonesAndRepairTest {
     JsonPath health = given().port(ManagementPort.of(management)).get("/q/health/well").then().extract().jsonPath();
     Map<String, Object> check = health.getMap("checks.find { it.name == 'aggregates' }");
     return (Map<String, Object>) check.get("data");
-  }
-
-  private static void post(String client, String... events) {
-    for (String body : events) {
-      given().contentType(ContentType.JSON).body(body).post("/events").then().statusCode(201);
-    }
-    given().post("/aggregates/refresh").then().statusCode(200);
-    await().atMost(TIMEOUT).until(() -> TestDb.count("SELECT count(*) FROM aggregate_invalidations WHERE client_id = ?", client) == 0);
-  }
-
-  private static JsonPath aggregates(String... pairs) {
-    RequestSpecification request = given();
-    for (int i = 0; i < pairs.length; i += 2) {
-      request.queryParam(pairs[i], pairs[i + 1]);
-    }
-    return request.get("/aggregates").then().statusCode(200).extract().jsonPath();
   }
 }

@@ -1,8 +1,9 @@
 package dev.tally.aggregate;
 
+import static dev.tally.aggregate.AggregateCalls.aggregates;
+import static dev.tally.aggregate.AggregateCalls.post;
 import static dev.tally.support.Events.event;
 import static dev.tally.support.Events.newClientId;
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -10,7 +11,6 @@ import static org.awaitility.Awaitility.await;
 import dev.tally.support.AdminKey;
 import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -118,21 +118,5 @@ class ZoneDaysTest {
   private static void awaitComplete() {
     await().atMost(TIMEOUT).until(() -> TestDb.count("SELECT count(*) FROM aggregate_zones WHERE ready AND zone IN ("
         + String.join(", ", LISTED.stream().map(zone -> "'" + zone + "'").toList()) + ")") == LISTED.size());
-  }
-
-  private static void post(String client, String... events) {
-    for (String body : events) {
-      given().contentType(ContentType.JSON).body(body).post("/events").then().statusCode(201);
-    }
-    given().post("/aggregates/refresh").then().statusCode(200);
-    await().atMost(TIMEOUT).until(() -> TestDb.count("SELECT count(*) FROM aggregate_invalidations WHERE client_id = ?", client) == 0);
-  }
-
-  private static JsonPath aggregates(String... pairs) {
-    var request = given();
-    for (int i = 0; i < pairs.length; i += 2) {
-      request.queryParam(pairs[i], pairs[i + 1]);
-    }
-    return request.get("/aggregates").then().statusCode(200).extract().jsonPath();
   }
 }
