@@ -22,6 +22,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The SQL behind aggregates: reading the materialized levels (with the state they were read at, in one snapshot), the
@@ -137,9 +138,16 @@ public class AggregateRepository {
    * {@code waitFor} for a refresh running elsewhere). Returns the client's events counted.
    */
   public Uni<Long> rebuildClient(String clientId, Duration waitFor) {
-    return pool.withTransaction(connection -> lock(connection, waitFor)
-            .flatMap(locked -> connection.preparedQuery(REBUILD_CLIENT).execute(Tuple.of(clientId)))
-            .map(rows -> rows.iterator().next().getLong("events")))
+    return underRefreshLock(waitFor, connection -> connection.preparedQuery(REBUILD_CLIENT).execute(Tuple.of(clientId))
+        .map(rows -> rows.iterator().next().getLong("events")));
+  }
+
+  /**
+   * {@code work} in one transaction that holds the refresh lock, taken after waiting at most {@code waitFor} for a
+   * refresh or rebuild running elsewhere (then {@link DatabaseUnavailableException}).
+   */
+  <T> Uni<T> underRefreshLock(Duration waitFor, Function<SqlConnection, Uni<T>> work) {
+    return pool.withTransaction(connection -> lock(connection, waitFor).flatMap(locked -> work.apply(connection)))
         .onFailure(AggregateRepository::lockTimedOut).transform(DatabaseUnavailableException::new)
         .onFailure().transform(DatabaseFailures::classify);
   }
@@ -211,9 +219,9 @@ public class AggregateRepository {
         row.getString("metric"),
         label(row.getLocalDateTime("label_local"), row.getInteger("label_offset"), zone),
         count,
-        plain(sum),
-        plain(row.getBigDecimal("amount_min")),
-        plain(row.getBigDecimal("amount_max")),
+        Decimals.plain(sum),
+        Decimals.plain(row.getBigDecimal("amount_min")),
+        Decimals.plain(row.getBigDecimal("amount_max")),
         Average.of(sum, count));
   }
 
@@ -262,10 +270,6 @@ public class AggregateRepository {
     for (int i = at + width - 1; i >= at; i--, value /= 10) {
       text[i] = (char) ('0' + value % 10);
     }
-  }
-
-  private static BigDecimal plain(BigDecimal value) {
-    return Decimals.plain(value);
   }
 
   /** A sampled bucket whose materialization differs from a recompute from events. */

@@ -1,20 +1,16 @@
 package dev.tally.aggregate;
 
 import dev.tally.platform.DatabaseFailures;
-import dev.tally.platform.DatabaseUnavailableException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * The SQL of the listed zones' pre-rolled days (V18): the zones table, and the fill of one client's days of a zone. Every
@@ -23,8 +19,6 @@ import java.util.function.Function;
 @ApplicationScoped
 public class ZoneDayRepository {
 
-  private static final String LOCK_TIMEOUT = "SELECT set_config('lock_timeout', $1, true)";
-  private static final String LOCK = "SELECT pg_advisory_xact_lock($1)";
   private static final String LISTED = "SELECT zone, ready FROM aggregate_zones ORDER BY zone";
   private static final String ADD = "INSERT INTO aggregate_zones (zone, hourly) SELECT * FROM unnest($1::text[], $2::boolean[]) "
       + "ON CONFLICT (zone) DO NOTHING";
@@ -37,6 +31,7 @@ public class ZoneDayRepository {
   private static final String READY = "UPDATE aggregate_zones SET ready = true WHERE zone = $1";
 
   @Inject Pool pool;
+  @Inject AggregateRepository aggregates;
 
   /** The zones in the table and whether each is ready. */
   public Uni<Map<String, Boolean>> listed() {
@@ -53,7 +48,7 @@ public class ZoneDayRepository {
 
   /** Adds the zones not in the table yet (not ready) and drops {@code dropped} with their days, in one transaction. */
   public Uni<Void> list(List<String> added, List<Boolean> hourly, List<String> dropped, Duration waitFor) {
-    return locked(waitFor, connection -> connection.preparedQuery(ADD)
+    return aggregates.underRefreshLock(waitFor, connection -> connection.preparedQuery(ADD)
         .execute(Tuple.of(added.toArray(new String[0]), hourly.toArray(new Boolean[0])))
         .flatMap(ignored -> dropped.isEmpty()
             ? Uni.createFrom().voidItem()
@@ -64,22 +59,12 @@ public class ZoneDayRepository {
 
   /** Recomputes one client's days of {@code zone} from its hours or buckets. */
   public Uni<Void> fill(String zone, String clientId, Duration waitFor) {
-    return locked(waitFor, connection -> connection.preparedQuery(FILL).execute(Tuple.of(zone, clientId)).replaceWithVoid());
+    return aggregates.underRefreshLock(waitFor, connection -> connection.preparedQuery(FILL).execute(Tuple.of(zone, clientId)).replaceWithVoid());
   }
 
   public Uni<Void> ready(String zone) {
     return pool.preparedQuery(READY).execute(Tuple.of(zone))
         .onFailure().transform(DatabaseFailures::classify)
         .replaceWithVoid();
-  }
-
-  private Uni<Void> locked(Duration waitFor, Function<SqlConnection, Uni<Void>> work) {
-    return pool.withTransaction(connection -> connection.preparedQuery(LOCK_TIMEOUT)
-            .execute(Tuple.of(String.valueOf(Math.max(1, waitFor.toMillis()))))
-            .flatMap(ignored -> connection.preparedQuery(LOCK).execute(Tuple.of(AggregateRepository.REFRESH_LOCK)))
-            .flatMap(ignored -> work.apply(connection)))
-        .onFailure(failure -> failure instanceof PgException pg && "55P03".equals(pg.getSqlState()))
-        .transform(DatabaseUnavailableException::new)
-        .onFailure().transform(DatabaseFailures::classify);
   }
 }
