@@ -1,5 +1,6 @@
 package dev.tally.aggregate;
 
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 import java.util.List;
@@ -9,4 +10,5 @@ import java.util.List;
  * that more rows matched than {@code limit}: narrow the filters or raise the limit.
  */
 @RegisterForReflection
+@JsonSerialize(using = AggregatePageSerializer.class)
 public record AggregatePage(Instant asOf, String granularity, List<AggregateRow> rows, boolean truncated) {}

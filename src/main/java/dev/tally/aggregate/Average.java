@@ -10,7 +10,7 @@ import java.math.MathContext;
  *
  * <p>BigDecimal's own division at that precision scales the dividend by 10^34 and divides big integers: on a week of
  * hours (528 rows) it allocated half of a GET's 4.4 MB, which is what made young collections frequent enough to reach
- * the GET's p99. Sums whose digits fit in a long (every sum below 4.6 x 10^18 units of its last decimal) and counts
+ * the GET's p99. Sums of at most 18 digits (whatever their scale) and counts
  * below 10^17 are divided here by schoolbook long division instead, digit by digit in longs; anything larger takes
  * BigDecimal's path. Both give the same value ({@code AverageTest} compares them).
  */
@@ -23,10 +23,11 @@ final class Average {
   private Average() {}
 
   static BigDecimal of(BigDecimal sum, long count) {
-    if (count <= 0 || count >= MAX_COUNT || sum.unscaledValue().bitLength() > 62) {
+    // At most 18 digits: the unscaled value is a long (and read without building a BigInteger).
+    if (count <= 0 || count >= MAX_COUNT || sum.precision() > 18) {
       return Decimals.plain(sum.divide(BigDecimal.valueOf(count), MathContext.DECIMAL128));
     }
-    long unscaled = sum.unscaledValue().longValue();
+    long unscaled = sum.movePointRight(sum.scale()).longValue();
     long magnitude = Math.abs(unscaled);
     long remainder = magnitude % count;
     String whole = Long.toString(magnitude / count);
@@ -52,9 +53,11 @@ final class Average {
     if (length == 0) {
       return BigDecimal.ZERO;
     }
+    int scale = sum.scale() + fractionDigits;
     String text = new String(digits, 0, length);
-    BigInteger mantissa = length <= 18 ? BigInteger.valueOf(Long.parseLong(text)) : new BigInteger(text);
-    BigDecimal average = new BigDecimal(unscaled < 0 ? mantissa.negate() : mantissa, sum.scale() + fractionDigits);
+    BigDecimal average = length <= 18
+        ? BigDecimal.valueOf(unscaled < 0 ? -Long.parseLong(text) : Long.parseLong(text), scale)
+        : new BigDecimal(unscaled < 0 ? new BigInteger(text).negate() : new BigInteger(text), scale);
     return Decimals.plain(average);
   }
 
