@@ -4,10 +4,11 @@
 # client's days over 30 days in UTC and in two zones, a 304 revalidation), the full rebuild, and the freshness lag
 # while events arrive at a steady rate.
 # Not a test. Run from the project root:   src/test/bench/aggregates-benchmark.sh
-# Needs the packaged application (./mvnw -B package -DskipTests; built here when missing), psql and a JDK.
+# Needs the packaged application (./mvnw -B package -DskipTests; built here when missing), psql, wrk and a JDK.
 # Uses a scratch database (default tally_bench) that it creates and drops; the events are generated in SQL.
 #   BENCH_SIZES ("1000000 10000000"), FRESHNESS_SECONDS (60), FRESHNESS_RATE (1000 events/s), REFRESH_EVERY (5 s),
-#   GET_WARMUP (1000 requests before each timed series), TALLY_JAR_DIR (another build, default target/quarkus-app).
+#   GET_WARMUP_SECONDS (5) and GET_SECONDS (10) per GET series, TALLY_JAR_DIR (another build, default
+#   target/quarkus-app).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 . src/test/lib/tally.sh
@@ -23,9 +24,14 @@ REFRESH_EVERY="${REFRESH_EVERY:-5}"
 CLIENTS=50; METRICS=4; DAYS=90
 # Zones whose days Tally pre-rolls (tally.aggregates.day-zones); the rebuild below fills them with the other levels.
 DAY_ZONES="America/New_York,Asia/Kolkata"
-# GET_WARMUP requests before each timed series of 300, not counted: a dashboard polls a replica that has been serving
-# for hours. With 20, the JVM's GET path (and the probe's HTTP client) were still being compiled while timed.
-WARMUP="${GET_WARMUP:-1000}"; REQUESTS=300
+# GETs are timed by wrk on one connection, one request at a time (-c1): the latency of each answer, as a polling
+# dashboard sees it. Each series is GET_WARMUP_SECONDS of the same requests, not counted (a dashboard polls a replica
+# that has been serving for hours), then GET_SECONDS timed. wrk, not a JVM: on this 2-core machine the JDK's
+# HttpClient used 2.9 ms of CPU per week GET, more than Tally (1.9 ms) and PostgreSQL (1.2 ms) together, and its
+# threads and collections competed with the server they timed. It still times the week GET once (LatencyProbe),
+# the figure earlier runs reported.
+GET_WARMUP="${GET_WARMUP_SECONDS:-5}"; GET_SECONDS="${GET_SECONDS:-10}"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
 BASE="http://127.0.0.1:$PORT"
 MANAGEMENT="http://127.0.0.1:${BENCH_MANAGEMENT_PORT:-$((PORT + 1))}"  # health
 # Requests carry a throwaway admin key; the limiter is set out of reach: these figures measure aggregates, not it.
@@ -43,7 +49,9 @@ echo "== scratch database $DB"
 psql -d postgres -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 
 app_pid=""
+work=$(mktemp -d)
 cleanup() {
+  rm -rf "$work"
   [ -z "$app_pid" ] || stop_pids 30 "$app_pid"
   psql -d postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" || true
 }
@@ -73,6 +81,25 @@ await_ready "$app_pid" "${MANAGEMENT##*:}" 60 Tally || { tail -50 target/aggrega
 psql_bench -c "INSERT INTO raw_events (client_id, payload, status, processed_at)
   SELECT 'client_' || c, '{\"benchmark\": true}'::jsonb, 'accepted', now() FROM generate_series(0, $CLIENTS - 1) c"
 first_raw=$(psql_bench -c "SELECT min(id) FROM raw_events")
+
+# latency URL [IF_NONE_MATCH]: "p50_ms p99_ms rows" of sequential GETs of URL (with If-None-Match when given, then
+# every answer must be 304; otherwise 200). One request first checks the status and counts the rows.
+latency() {
+  local url=$1 tag=${2:-} expected=200 status rows out
+  local headers=("${AUTH[@]}")
+  [ -z "$tag" ] || { headers+=(-H "If-None-Match: $tag"); expected=304; }
+  status=$(curl -s -o "$work/answer.json" -w '%{http_code}' "${headers[@]}" "$url")
+  [ "$status" = "$expected" ] || { echo "FAIL: $url answered $status, expected $expected" >&2; exit 1; }
+  rows=$([ "$expected" = 304 ] && echo 0 || jq '.rows | length' "$work/answer.json")
+  wrk -t1 -c1 -d"${GET_WARMUP}s" "${headers[@]}" "$url" >/dev/null
+  out=$(wrk -t1 -c1 -d"${GET_SECONDS}s" --latency "${headers[@]}" "$url")
+  if grep -q "Non-2xx or 3xx" <<< "$out"; then echo "FAIL: $url: $(grep "Non-2xx" <<< "$out")" >&2; exit 1; fi
+  # wrk prints each percentile with its unit (us, ms or s).
+  awk -v rows="$rows" '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; return v * 1000 }
+    $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+    END { printf "%.1f %.1f %d\n", p50, p99, rows }' <<< "$out"
+}
 
 refresh_ms() { curl -fs "${AUTH[@]}" -X POST "$BASE/aggregates/refresh" | jq -r .durationMs; }
 median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
@@ -140,17 +167,20 @@ for size in $SIZES; do
     sleep 1
   done
   psql_bench -c "SELECT 'pre-rolled zones: ' || string_agg(zone || CASE WHEN ready THEN '' ELSE ' (not complete)' END, ', ') FROM aggregate_zones"
-  one=$(java "$PROBE" "$one_url" $WARMUP $REQUESTS)
-  stale=$(java "$PROBE" "$one_url" $WARMUP $REQUESTS "if-none-match=$one_tag")
-  all=$(java "$PROBE" "$BASE/aggregates?granularity=total" $WARMUP $REQUESTS)
-  poll=$(java "$PROBE" "$BASE/aggregates?granularity=total" $WARMUP $REQUESTS revalidate)
+  one=$(latency "$one_url")
+  # The same week, timed as earlier runs did (the JDK's HttpClient, 1,000 requests warm-up, 300 timed).
+  one_jdk=$(java "$PROBE" "$one_url" 1000 300)
+  stale=$(latency "$one_url" "$one_tag")
+  all=$(latency "$BASE/aggregates?granularity=total")
+  all_tag=$(curl -fs -D - -o /dev/null "${AUTH[@]}" "$BASE/aggregates?granularity=total" | tr -d '\r' | awk 'tolower($1) == "etag:" { print $2 }')
+  poll=$(latency "$BASE/aggregates?granularity=total" "$all_tag")
   days_url="$BASE/aggregates?clientId=client_7&granularity=day"
-  day_utc=$(java "$PROBE" "$days_url&from=2024-02-01T00:00:00Z&to=2024-03-02T00:00:00Z" $WARMUP $REQUESTS)
-  day_ny=$(java "$PROBE" "$days_url&tz=America/New_York&from=2024-02-01T00:00:00-05:00&to=2024-03-02T00:00:00-05:00" $WARMUP $REQUESTS)
-  day_in=$(java "$PROBE" "$days_url&tz=Asia/Kolkata&from=2024-02-01T00:00:00%2B05:30&to=2024-03-02T00:00:00%2B05:30" $WARMUP $REQUESTS)
+  day_utc=$(latency "$days_url&from=2024-02-01T00:00:00Z&to=2024-03-02T00:00:00Z")
+  day_ny=$(latency "$days_url&tz=America/New_York&from=2024-02-01T00:00:00-05:00&to=2024-03-02T00:00:00-05:00")
+  day_in=$(latency "$days_url&tz=Asia/Kolkata&from=2024-02-01T00:00:00%2B05:30&to=2024-03-02T00:00:00%2B05:30")
   # Not in DAY_ZONES: its days are summed per request from 15-minute buckets and hours (the path any zone can take).
-  day_np=$(java "$PROBE" "$days_url&tz=Asia/Kathmandu&from=2024-02-01T00:00:00%2B05:45&to=2024-03-02T00:00:00%2B05:45" $WARMUP $REQUESTS)
-  results+=("$size $buckets $rebuild $single $batch $one $all $poll $stale $day_utc $day_ny $day_in $day_np")
+  day_np=$(latency "$days_url&tz=Asia/Kathmandu&from=2024-02-01T00:00:00%2B05:45&to=2024-03-02T00:00:00%2B05:45")
+  results+=("$size $buckets $rebuild $single $batch $one $all $poll $stale $day_utc $day_ny $day_in $day_np $one_jdk")
 done
 
 # Freshness at the largest size: FRESHNESS_RATE events/s committed in batches of a tenth of a second, a refresh every
@@ -197,13 +227,13 @@ lag_max=$(echo "$lag_sorted" | tail -1)
 steady=$(psql_bench -c "SELECT count(*) FROM events WHERE fingerprint LIKE 'steady-%'")
 
 echo
-echo "== Results (CLIENTS=$CLIENTS METRICS=$METRICS DAYS=$DAYS; sequential GETs, $REQUESTS each; refresh times as reported by POST /aggregates/refresh)"
+echo "== Results (CLIENTS=$CLIENTS METRICS=$METRICS DAYS=$DAYS; GETs one at a time by wrk for $GET_SECONDS s each; refresh times as reported by POST /aggregates/refresh)"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (a > 0 ? b / a : 0) }'; }
-echo "| events | 15-min buckets | full rebuild | refresh, 1 new event | refresh, 10,000 new events in 100 buckets | GET one client, hours, 1 week: p50 / p99 | GET all clients, total: p50 / p99 | GET total revalidated (304): p50 / p99 | GET one client, older tag, rows unchanged (304): p50 / p99 |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| events | 15-min buckets | full rebuild | refresh, 1 new event | refresh, 10,000 new events in 100 buckets | GET one client, hours, 1 week: p50 / p99 | same, timed by the JDK's HttpClient | GET all clients, total: p50 / p99 | GET total revalidated (304): p50 / p99 | GET one client, older tag, rows unchanged (304): p50 / p99 |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for r in "${results[@]}"; do
-  read -r size b rebuild single batch one50 one99 onerows all50 all99 allrows poll50 poll99 _ stale50 stale99 _ _ <<< "$r"
-  echo "| $size | $b | $rebuild ms | $single ms | $batch ms | $one50 / $one99 ms ($onerows rows) | $all50 / $all99 ms ($allrows rows) | $poll50 / $poll99 ms | $stale50 / $stale99 ms |"
+  f=($r)
+  echo "| ${f[0]} | ${f[1]} | ${f[2]} ms | ${f[3]} ms | ${f[4]} ms | ${f[5]} / ${f[6]} ms (${f[7]} rows) | ${f[29]} / ${f[30]} ms | ${f[8]} / ${f[9]} ms (${f[10]} rows) | ${f[11]} / ${f[12]} ms | ${f[14]} / ${f[15]} ms |"
 done
 echo
 echo "| events | GET one client, days, 30 days, UTC: p50 / p99 | same in America/New_York (pre-rolled) | same in Asia/Kolkata (pre-rolled) | same in Asia/Kathmandu (not listed: summed) |"
