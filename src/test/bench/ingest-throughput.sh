@@ -14,7 +14,9 @@
 # minute of load compiling, which no long-running replica pays (a JFR recording of a cold 20 s phase showed the C2
 # compiler thread busier than both event loops together; after a 20 s warm-up the C2 thread still took 37 % of the
 # JVM's CPU time in the measured 30 s, after 90 s 6 %, and the JVM's CPU per event fell from 365 to 169 µs).
-# TALLY_JAR_DIR measures another build's target/quarkus-app (e.g. the previous release's). It prints the load average
+# TALLY_JAR_DIR measures another build's target/quarkus-app (e.g. the previous release's). BENCH_SETUP_SQL is run
+# against the scratch database once Tally has migrated it, before the warm-up: to measure without a part of the
+# schema, e.g. the aggregates' triggers and index (docs/benchmarks.md, "The cost at ingest"). It prints the load average
 # before and after: figures from a machine busy with other work are not comparable across runs, only within one.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -50,6 +52,8 @@ TALLY_JAR="$jar" \
   start_tally "$db" "$port" "$mport" "$TALLY_BENCH_KEY" "$work/app.log"
 pid=$tally_pid
 await_ready "$pid" "$mport" 120 Tally || { tail -50 "$work/app.log" >&2; exit 1; }
+
+[ -z "${BENCH_SETUP_SQL:-}" ] || psql -h 127.0.0.1 -U postgres -d "$db" -v ON_ERROR_STOP=1 -q -c "$BENCH_SETUP_SQL"
 
 # Warm-up, not measured (see above).
 warmup="${WARMUP_SECONDS:-60}"
