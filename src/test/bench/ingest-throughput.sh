@@ -6,8 +6,9 @@
 #
 #   src/test/bench/ingest-throughput.sh            (./mvnw -B package -DskipTests first; needs wrk and pgbench)
 #
-# Phases: single-event POSTs at LOAD_CONNECTIONS (the peak), 100-event batches, single events paced to half that
-# peak (latency under a load the service keeps up with), single events over one connection. The JVM's CPU time
+# Phases: single-event POSTs at LOAD_CONNECTIONS (the peak), 100-event batches, single events offered at half that
+# peak on a fixed schedule (latency under a load the service keeps up with; next to pgbench's floor at the same rate),
+# single events over one connection. The JVM's CPU time
 # per event (/proc) and its resident memory at the peak are printed next to them.
 # LOAD_SECONDS (20) per measurement, LOAD_CONNECTIONS (32) connections / pgbench clients. WARMUP_SECONDS (60): single
 # events, then batches, sent before anything is measured and not counted — a JVM fresh from startup spends its first
@@ -129,7 +130,16 @@ batch_events=$phase_events batch_cpu=$phase_cpu_us
 batch_eps=$(( $(rps "$work/batch.txt") * batch ))
 batch_rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
 half=$(( ingest_rps / 2 ))
-wrk_phase paced "$connections" BENCH_RATE="$(awk -v r="$half" -v c="$connections" 'BEGIN { printf "%.3f", r / c }')"
+wrk_phase paced "$connections" BENCH_RATE="$half"
+# Baseline 4: the database's floor for one event at the same rate (pgbench -R, a schedule like the paced phase's):
+# the latency of its two commits, from pgbench's per-transaction log: the time column less the schedule lag (how late
+# the transaction started), as wrk times each request from when it is sent.
+"$pgbench" -h 127.0.0.1 -U postgres -n -M prepared -c "$connections" -j 2 -T "$seconds" -R "$half" -l \
+  --log-prefix="$work/paced-floor" -f "$work/floor.sql" "$db" >"$work/pgbench-paced.txt" 2>&1 \
+  || { cat "$work/pgbench-paced.txt" >&2; exit 1; }
+cat "$work/paced-floor".* | awk '{ print $3 - $7 }' | sort -n >"$work/paced-floor.sorted"
+floor_paced_n=$(wc -l <"$work/paced-floor.sorted")
+floor_paced_pct() { sed -n "$(( ($1 * floor_paced_n + 99) / 100 ))p" "$work/paced-floor.sorted" | awk '{ printf "%.2fms", $1 / 1000 }'; }
 wrk_phase one 1
 
 printf '\nload average before: %s; after: %s\n' "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -141,6 +151,7 @@ row "baseline: pgbench, 1 event, 2 commits, $connections cl" "$floor_tps" "-" "-
 row "baseline: pgbench, $batch events, 2 commits, $connections cl" "$floor_batch_eps" "-" "-" "-"
 row "POST /events, 1 new event, $connections conn" "$ingest_rps" "$(pct "$work/single.txt" 50%)" "$(pct "$work/single.txt" 99%)" "${single_cpu} µs"
 row "POST /events, $batch new events, $connections conn (events)" "$batch_eps" "$(pct "$work/batch.txt" 50%)" "$(pct "$work/batch.txt" 99%)" "${batch_cpu} µs"
+row "baseline: pgbench, 1 event, paced to $half/s" "$(( floor_paced_n / seconds ))" "$(floor_paced_pct 50)" "$(floor_paced_pct 99)" "-"
 row "POST /events, 1 event, paced to $half/s" "$(rps "$work/paced.txt")" "$(pct "$work/paced.txt" 50%)" "$(pct "$work/paced.txt" 99%)" "-"
 row "POST /events, 1 event, 1 connection" "$(rps "$work/one.txt")" "$(pct "$work/one.txt" 50%)" "$(pct "$work/one.txt" 99%)" "-"
 
