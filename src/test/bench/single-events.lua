@@ -2,8 +2,7 @@
 -- per request, with the key in TALLY_BENCH_KEY. BENCH_BATCH=n (ingest-throughput.sh) sends a JSON array of n new
 -- events instead; BENCH_RATE=r offers r requests per second in all, on a fixed schedule (open loop: each thread hands
 -- out send times at its share of r to whichever of its connections is free, and sends late ones at once to catch up,
--- so the offered load stays put whatever the latency, as long as connections are free).
--- BENCH_CLIENTS=n
+-- so the offered load stays put whatever the latency, as long as connections are free). BENCH_CLIENTS=n
 -- (src/test/citus/bench.sh) spreads the events over clients bench-0 .. bench-(n-1) instead of the one client bench.
 -- setup() runs once per thread in the main Lua state: each thread gets its own tag, so no two threads ever send the
 -- same eventId (an unseeded math.random gives every thread the same "random" tag: half the load were duplicates).

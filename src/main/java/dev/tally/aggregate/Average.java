@@ -10,9 +10,9 @@ import java.math.MathContext;
  *
  * <p>BigDecimal's own division at that precision scales the dividend by 10^34 and divides big integers: on a week of
  * hours (528 rows) it allocated half of a GET's 4.4 MB, which is what made young collections frequent enough to reach
- * the GET's p99. Sums of at most 18 digits (whatever their scale) and counts
- * below 10^17 are divided here by schoolbook long division instead, digit by digit in longs; anything larger takes
- * BigDecimal's path. Both give the same value ({@code AverageTest} compares them).
+ * the GET's p99. Sums of at most 18 digits (whatever their scale) and counts below 10^17 are divided here by schoolbook
+ * long division instead, digit by digit in longs; anything larger takes BigDecimal's path. Both give the same value
+ * ({@code AverageTest} compares them).
  */
 final class Average {
 
