@@ -97,6 +97,8 @@ class RecoveryJobTest {
   void aRowThatCannotBeSettledIsMarkedAndEveryOtherPendingRowIsSettled() {
     SettleRefusal.install();
     String poisonedClient = newClientId("poisoned");
+    // Read before the rows exist: the scheduled run may settle (and fail) them before this test's own run does.
+    double failuresBefore = settleFailures();
     // The oldest pending row of all, so it is in the first chunk every run claims.
     long poisoned = insertPending(poisonedClient, SettleRefusal.event(poisonedClient, "2024-02-01T00:00:00Z"), "2 hours");
     List<String> clients = List.of(poisonedClient, newClientId("neighbour"), newClientId("neighbour"));
@@ -106,7 +108,6 @@ class RecoveryJobTest {
       good.add(insertPending(client, "{\"clientId\":\"" + client + "\",\"metric\":\"m\",\"amount\":" + i
           + ",\"timestamp\":\"2024-02-01T00:00:00Z\"}", "1 hour"));
     }
-    double failuresBefore = settleFailures();
 
     recovery.recover(Duration.ofMinutes(5), 500, 10).await().atMost(TIMEOUT);
     // The scheduled run (at startup, then every tally.recovery.interval) may hold some of these rows at that moment:
