@@ -82,6 +82,9 @@ psql_bench -c "INSERT INTO raw_events (client_id, payload, status, processed_at)
   SELECT 'client_' || c, '{\"benchmark\": true}'::jsonb, 'accepted', now() FROM generate_series(0, $CLIENTS - 1) c"
 first_raw=$(psql_bench -c "SELECT min(id) FROM raw_events")
 
+# etag URL: the ETag of URL's current answer.
+etag() { curl -fs -D - -o /dev/null "${AUTH[@]}" "$1" | tr -d '\r' | awk 'tolower($1) == "etag:" { print $2 }'; }
+
 # latency URL [IF_NONE_MATCH]: "p50_ms p99_ms rows" of sequential GETs of URL (with If-None-Match when given, then
 # every answer must be 304; otherwise 200). One request first checks the status and counts the rows.
 latency() {
@@ -143,7 +146,7 @@ for size in $SIZES; do
   # client_7's tag before the refreshes below, which only client_0's events cause: sent back after them, Tally must
   # read client_7's rows, find them unchanged and answer 304 (the ETag names the rows).
   one_url="$BASE/aggregates?clientId=client_7&from=2024-02-01T00:00:00Z&to=2024-02-08T00:00:00Z&granularity=hour"
-  one_tag=$(curl -fs -D - -o /dev/null "${AUTH[@]}" "$one_url" | tr -d '\r' | awk 'tolower($1) == "etag:" { print $2 }')
+  one_tag=$(etag "$one_url")
   singles=()
   for k in 1 2 3; do
     psql_bench -c "INSERT INTO events (client_id, fingerprint, metric, amount, ts, raw_id, mapping_version)
@@ -172,7 +175,7 @@ for size in $SIZES; do
   one_jdk=$(java "$PROBE" "$one_url" 1000 300)
   stale=$(latency "$one_url" "$one_tag")
   all=$(latency "$BASE/aggregates?granularity=total")
-  all_tag=$(curl -fs -D - -o /dev/null "${AUTH[@]}" "$BASE/aggregates?granularity=total" | tr -d '\r' | awk 'tolower($1) == "etag:" { print $2 }')
+  all_tag=$(etag "$BASE/aggregates?granularity=total")
   poll=$(latency "$BASE/aggregates?granularity=total" "$all_tag")
   days_url="$BASE/aggregates?clientId=client_7&granularity=day"
   day_utc=$(latency "$days_url&from=2024-02-01T00:00:00Z&to=2024-03-02T00:00:00Z")
