@@ -46,12 +46,67 @@ public class EventStore {
   // V14's tally_settle for Citus: the raw rows' clients as stored first, so that each statement goes to their shards.
   private static final String SETTLE_DISTRIBUTED = "SELECT * FROM tally_settle($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
+  // One group's settle carrying the next group's raw insert (the rows of INSERT_RAW_PLAIN): one statement, so one
+  // transaction and one commit (one WAL flush) for both. Rows with a null status are the carried raw rows' ids.
+  private static final String SETTLE_CARRYING_RAW = "WITH carried AS (\n" + INSERT_RAW_PLAIN + "\n)\n" + """
+      SELECT * FROM tally_settle($10, $11, $12, $13, $14, $15, $16, $17, $18)
+      UNION ALL
+      SELECT id, NULL::text, NULL::bigint FROM carried""";
+
   @Inject Pool pool;
   @Inject ObjectMapper json;
   @Inject DatabaseLayout layout;
 
   /** Writes and commits the raw rows; returns their ids in the order given. */
   public Uni<List<Long>> insertRaw(List<RawRecord> records) {
+    return layout.distributed()
+        .flatMap(distributed -> pool.preparedQuery(distributed ? INSERT_RAW_DISTRIBUTED : INSERT_RAW_PLAIN)
+            .execute(rawTuple(records)))
+        .map(rows -> {
+          List<Long> ids = new ArrayList<>(records.size());
+          for (Row row : rows) {
+            ids.add(row.getLong(0));
+          }
+          return sortedIds(ids, records.size());
+        })
+        .onFailure().transform(DatabaseFailures::classify);
+  }
+
+  /** What {@link #settleCarrying} returns: the settled rows, and the carried raw rows' ids in the order given. */
+  public record SettledAndStored(Map<Long, Settled> settled, List<Long> rawIds) {}
+
+  /**
+   * Settles one group's normalized raw rows and writes the next group's raw rows in one statement, so in one commit:
+   * both or neither. The carried rows are committed before their own normalization starts, as with
+   * {@link #insertRaw}; the settled ones were committed before. On Citus the settle and the raw insert go out one after
+   * the other (two commits), as without carrying.
+   */
+  public Uni<SettledAndStored> settleCarrying(List<Settlement> settlements, List<RawRecord> carried) {
+    return layout.distributed().flatMap(distributed -> {
+      if (distributed) {
+        return settle(settlements).flatMap(settled -> insertRaw(carried).map(ids -> new SettledAndStored(settled, ids)));
+      }
+      Tuple columns = rawTuple(carried);
+      Tuple settle = settleTuple(settlements);
+      for (int i = 0; i < settle.size(); i++) {
+        columns.addValue(settle.getValue(i));
+      }
+      return pool.preparedQuery(SETTLE_CARRYING_RAW).execute(columns).map(rows -> {
+        List<Row> settledRows = new ArrayList<>(settlements.size());
+        List<Long> ids = new ArrayList<>(carried.size());
+        for (Row row : rows) {
+          if (row.getString(1) == null) {
+            ids.add(row.getLong(0));
+          } else {
+            settledRows.add(row);
+          }
+        }
+        return new SettledAndStored(settledByRawId(settledRows, settlements.size()), sortedIds(ids, carried.size()));
+      }).onFailure().transform(DatabaseFailures::classify);
+    });
+  }
+
+  private Tuple rawTuple(List<RawRecord> records) {
     int n = records.size();
     String[] clientIds = new String[n];
     String[] contentTypes = new String[n];
@@ -74,22 +129,16 @@ public class EventStore {
       statuses[i] = r.status().sql();
       reasons[i] = r.reasonsJson();
     }
-    return layout.distributed()
-        .flatMap(distributed -> pool.preparedQuery(distributed ? INSERT_RAW_DISTRIBUTED : INSERT_RAW_PLAIN)
-            .execute(tuple(clientIds, contentTypes, payloads, bodies, statuses, reasons, keyIds, envelopes, refused)))
-        .map(rows -> {
-          List<Long> ids = new ArrayList<>(n);
-          for (Row row : rows) {
-            ids.add(row.getLong(0));
-          }
-          if (ids.size() != n) {
-            throw new IllegalStateException("inserted " + ids.size() + " raw rows for " + n + " elements");
-          }
-          // One statement draws its ids from the sequence in the order unnest yields the rows.
-          ids.sort(null);
-          return ids;
-        })
-        .onFailure().transform(DatabaseFailures::classify);
+    return tuple(clientIds, contentTypes, payloads, bodies, statuses, reasons, keyIds, envelopes, refused);
+  }
+
+  private static List<Long> sortedIds(List<Long> ids, int expected) {
+    if (ids.size() != expected) {
+      throw new IllegalStateException("inserted " + ids.size() + " raw rows for " + expected + " elements");
+    }
+    // One statement draws its ids from the sequence in the order unnest yields the rows.
+    ids.sort(null);
+    return ids;
   }
 
   /**
@@ -113,19 +162,25 @@ public class EventStore {
             ? client.preparedQuery(SETTLE_DISTRIBUTED).execute(settleTuple(settlements, rawClients(settlements)))
             : client.preparedQuery(SETTLE).execute(settleTuple(settlements)))
         .map(rows -> {
-          Map<Long, Settled> byRawId = new HashMap<>();
-          for (Row row : rows) {
-            RawStatus status = RawStatus.of(row.getString(1));
-            if (status == RawStatus.PENDING) {
-              throw new IllegalStateException("raw row " + row.getLong(0) + " has a fingerprint but no event");
-            }
-            byRawId.put(row.getLong(0), new Settled(row.getLong(0), status, row.getLong(2)));
-          }
-          if (byRawId.size() != settlements.size()) {
-            throw new IllegalStateException("settled " + byRawId.size() + " raw rows of " + settlements.size());
-          }
-          return byRawId;
+          List<Row> settled = new ArrayList<>(settlements.size());
+          rows.forEach(settled::add);
+          return settledByRawId(settled, settlements.size());
         });
+  }
+
+  private static Map<Long, Settled> settledByRawId(List<Row> rows, int expected) {
+    Map<Long, Settled> byRawId = new HashMap<>();
+    for (Row row : rows) {
+      RawStatus status = RawStatus.of(row.getString(1));
+      if (status == RawStatus.PENDING) {
+        throw new IllegalStateException("raw row " + row.getLong(0) + " has a fingerprint but no event");
+      }
+      byRawId.put(row.getLong(0), new Settled(row.getLong(0), status, row.getLong(2)));
+    }
+    if (byRawId.size() != expected) {
+      throw new IllegalStateException("settled " + byRawId.size() + " raw rows of " + expected);
+    }
+    return byRawId;
   }
 
   private Tuple settleTuple(List<Settlement> settlements, String[] rawClients) {

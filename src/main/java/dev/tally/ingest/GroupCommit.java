@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -73,6 +74,7 @@ public class GroupCommit {
   private Counter isolated;
   private Counter refused;
   private Counter expired;
+  private Counter carriedGroups;
 
   @PostConstruct
   void registerMetrics() {
@@ -98,6 +100,9 @@ public class GroupCommit {
         .register(metrics);
     expired = Counter.builder("tally.ingest.group.expired")
         .description("Requests dropped from the queue unwritten because tally.ingest.request-deadline passed while they waited (already answered 503)")
+        .register(metrics);
+    carriedGroups = Counter.builder("tally.ingest.group.carried")
+        .description("Groups whose raw insert was carried by the settle of the group before them: one commit for both")
         .register(metrics);
   }
 
@@ -200,22 +205,43 @@ public class GroupCommit {
   }
 
   private void start(List<Member> group) {
-    int events = 0;
+    record(group);
+    run(events(group), () -> together(group, this::storeRaw).flatMap(this::settleAndCarry));
+  }
+
+  private void record(List<Member> group) {
     long now = System.nanoTime();
     for (Member m : group) {
-      events += m.size();
       waited.record(now - m.arrived(), TimeUnit.NANOSECONDS);
     }
-    groupEvents.record(events);
+    groupEvents.record(events(group));
     groupRequests.record(group.size());
-    int written = events;
-    Uni.createFrom().deferred(() -> flush(group))
-        .subscribe().with(done -> finished(written), failure -> {
-          // flush answers every member itself; a failure here is a bug in this class, not in a member.
-          LOG.errorf(failure, "A group of %d requests failed outside its statements", group.size());
-          group.forEach(m -> m.reply().fail(failure));
-          finished(written);
+  }
+
+  /**
+   * Runs a group's steps on this writer; {@code accounted} is how many events it holds in the writing count. When the
+   * group's settle carried the next group's raw rows, the writer goes on with that group; otherwise it is freed.
+   */
+  private void run(int accounted, Supplier<Uni<? extends Carried>> steps) {
+    Uni.createFrom().<Carried>deferred(steps)
+        .subscribe().with(carried -> {
+          if (carried.stored().isEmpty()) {
+            finished(accounted + carried.taken());
+            return;
+          }
+          handedOver(accounted);
+          run(carried.taken(), () -> settleAndCarry(carried.stored()));
+        }, failure -> {
+          // Every step answers its members itself; a failure here is a bug in this class, not in a member.
+          LOG.errorf(failure, "A group failed outside its statements");
+          finished(accounted);
         });
+  }
+
+  private void handedOver(int events) {
+    synchronized (this) {
+      writingEvents -= events;
+    }
   }
 
   private void finished(int events) {
@@ -230,20 +256,43 @@ public class GroupCommit {
     groups.forEach(this::start);
   }
 
+  /**
+   * The requests waiting now, for a settle to carry their raw insert (up to max-events; none that waited past the
+   * deadline): they move from the waiting count to the writing count of this writer.
+   */
+  private List<Member> carry() {
+    TallyConfig.GroupCommit settings = config.ingest().groupCommit();
+    List<Member> carried = new ArrayList<>();
+    List<Member> late = new ArrayList<>(0);
+    synchronized (this) {
+      long expiredBefore = System.nanoTime() - config.ingest().requestDeadline().toNanos();
+      int events = 0;
+      while (!waiting.isEmpty() && (carried.isEmpty() || events + waiting.peek().size() <= settings.maxEvents())) {
+        Member next = waiting.poll();
+        waitingEvents -= next.size();
+        if (next.arrived() - expiredBefore < 0) {
+          late.add(next);
+        } else {
+          carried.add(next);
+          events += next.size();
+        }
+      }
+      writingEvents += events;
+    }
+    expire(late);
+    if (!carried.isEmpty()) {
+      record(carried);
+      carriedGroups.increment();
+    }
+    return carried;
+  }
+
   private void expire(List<Member> late) {
     for (Member m : late) {
       expired.increment();
       m.reply().fail(new DatabaseUnavailableException("waited longer than tally.ingest.request-deadline ("
           + config.ingest().requestDeadline().toMillis() + " ms) for a writer; nothing was stored"));
     }
-  }
-
-  /** Raw rows first (committed), then normalization and the settle; every member is answered by the end. */
-  private Uni<Void> flush(List<Member> group) {
-    return together(group, this::storeRaw)
-        .flatMap(stored -> together(stored, this::settle))
-        .invoke(settled -> settled.forEach(m -> m.reply().complete(m.entries())))
-        .replaceWithVoid();
   }
 
   /**
@@ -269,28 +318,81 @@ public class GroupCommit {
         });
   }
 
+  /** What a group's settle carried: the next group's requests taken from the queue, and those whose raw rows are stored. */
+  private record Carried(int taken, List<Member> stored) {
+    static final Carried NOTHING = new Carried(0, List.of());
+  }
+
+  /**
+   * Normalizes and settles a group whose raw rows are committed, and answers its members. When requests are waiting
+   * by then, the settle carries their raw insert: one statement and one commit for both groups, so that a busy writer
+   * pays one WAL flush per group instead of two. The carried group is returned, to be normalized and settled next.
+   */
+  private Uni<Carried> settleAndCarry(List<Member> stored) {
+    return together(stored, this::normalize).flatMap(normalized -> {
+      List<Settlement> settlements = settlements(normalized);
+      if (settlements.isEmpty()) {
+        answer(normalized);
+        return Uni.createFrom().item(Carried.NOTHING);
+      }
+      List<Member> next = carry();
+      if (next.isEmpty()) {
+        return together(normalized, this::settleNormalized).invoke(GroupCommit::answer).replaceWith(Carried.NOTHING);
+      }
+      int taken = events(next);
+      return store.settleCarrying(settlements, records(next))
+          .map(both -> {
+            answer(withResults(normalized, both.settled()));
+            return new Carried(taken, withIds(next, both.rawIds()));
+          })
+          .onFailure().recoverWithUni(failure -> {
+            if (DatabaseFailures.isTransient(failure)) {
+              Throwable answer = DatabaseFailures.classify(failure);
+              normalized.forEach(m -> m.reply().fail(answer));
+              next.forEach(m -> m.reply().fail(answer));
+              return Uni.createFrom().item(new Carried(taken, List.of()));
+            }
+            // One of either group's members is to blame: each step again on its own, as without carrying.
+            return together(normalized, this::settleNormalized).invoke(GroupCommit::answer)
+                .flatMap(ignored -> together(next, this::storeRaw))
+                .map(storedNext -> new Carried(taken, storedNext));
+          });
+    });
+  }
+
+  private static void answer(List<Member> settled) {
+    settled.forEach(m -> m.reply().complete(m.entries()));
+  }
+
   private Uni<List<Member>> storeRaw(List<Member> group) {
+    return store.insertRaw(records(group)).map(ids -> withIds(group, ids));
+  }
+
+  private static List<RawRecord> records(List<Member> group) {
     List<RawRecord> records = new ArrayList<>();
     for (Member m : group) {
       for (Entry e : m.entries()) {
         records.add(e.raw());
       }
     }
-    return store.insertRaw(records).map(ids -> {
-      List<Member> stored = new ArrayList<>(group.size());
-      int next = 0;
-      for (Member m : group) {
-        List<Entry> entries = new ArrayList<>(m.size());
-        for (Entry e : m.entries()) {
-          entries.add(e.stored(ids.get(next++)));
-        }
-        stored.add(m.with(entries));
-      }
-      return stored;
-    });
+    return records;
   }
 
-  private Uni<List<Member>> settle(List<Member> group) {
+  private static List<Member> withIds(List<Member> group, List<Long> ids) {
+    List<Member> stored = new ArrayList<>(group.size());
+    int next = 0;
+    for (Member m : group) {
+      List<Entry> entries = new ArrayList<>(m.size());
+      for (Entry e : m.entries()) {
+        entries.add(e.stored(ids.get(next++)));
+      }
+      stored.add(m.with(entries));
+    }
+    return stored;
+  }
+
+  /** Normalizes the entries to settle with their clients' current mappings. */
+  private Uni<List<Member>> normalize(List<Member> group) {
     Instant now = clock.instant();
     List<MappedNormalizer.Job> jobs = new ArrayList<>();
     for (Member m : group) {
@@ -303,24 +405,46 @@ public class GroupCommit {
     if (jobs.isEmpty()) {
       return Uni.createFrom().item(group);
     }
-    return normalizer.normalize(jobs).flatMap(normalizations -> {
+    return normalizer.normalize(jobs).map(normalizations -> {
       List<Member> normalized = new ArrayList<>(group.size());
-      List<Settlement> settlements = new ArrayList<>(jobs.size());
       int next = 0;
       for (Member m : group) {
         List<Entry> entries = new ArrayList<>(m.size());
         for (Entry e : m.entries()) {
-          if (e.toSettle()) {
-            Normalization n = normalizations.get(next++);
-            e = e.normalized(n);
-            settlements.add(e.settlement());
-          }
-          entries.add(e);
+          entries.add(e.toSettle() ? e.normalized(normalizations.get(next++)) : e);
         }
         normalized.add(m.with(entries));
       }
-      return store.settle(settlements).map(settled -> withResults(normalized, settled));
+      return normalized;
     });
+  }
+
+  private static List<Settlement> settlements(List<Member> group) {
+    List<Settlement> settlements = new ArrayList<>();
+    for (Member m : group) {
+      for (Entry e : m.entries()) {
+        if (e.toSettle()) {
+          settlements.add(e.settlement());
+        }
+      }
+    }
+    return settlements;
+  }
+
+  private Uni<List<Member>> settleNormalized(List<Member> group) {
+    List<Settlement> settlements = settlements(group);
+    if (settlements.isEmpty()) {
+      return Uni.createFrom().item(group);
+    }
+    return store.settle(settlements).map(settled -> withResults(group, settled));
+  }
+
+  private static int events(List<Member> group) {
+    int events = 0;
+    for (Member m : group) {
+      events += m.size();
+    }
+    return events;
   }
 
   private static List<Member> withResults(List<Member> group, Map<Long, Settled> settled) {

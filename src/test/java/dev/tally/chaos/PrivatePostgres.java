@@ -154,7 +154,7 @@ class PrivatePostgres implements AutoCloseable {
       do {
         Thread.sleep(20);
         try (var rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + DATABASE + "'"
-            + " AND wait_event_type = 'Lock' AND query LIKE 'SELECT * FROM tally_settle%'")) {
+            + " AND wait_event_type = 'Lock' AND query LIKE '%tally_settle(%'")) {
           rs.next();
           settles = rs.getLong(1);
         }
@@ -170,7 +170,7 @@ class PrivatePostgres implements AutoCloseable {
       } while ((settles == 0 || clients <= settles) && System.nanoTime() < deadline);
       int terminated;
       try (var rs = s.executeQuery("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
-          + " WHERE datname = '" + DATABASE + "' AND wait_event_type = 'Lock' AND query LIKE 'SELECT * FROM tally_settle%'")) {
+          + " WHERE datname = '" + DATABASE + "' AND wait_event_type = 'Lock' AND query LIKE '%tally_settle(%'")) {
         rs.next();
         terminated = rs.getInt(1);
       }

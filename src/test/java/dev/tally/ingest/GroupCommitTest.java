@@ -127,6 +127,61 @@ class GroupCommitTest {
     assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ?", client)).isEqualTo(8);
   }
 
+  @Test
+  void requestsArrivingWhileAGroupIsWrittenRideOnItsSettleAndAPoisonedSettleLetsThemThroughAlone() throws Exception {
+    SettleRefusal.install();
+    String client = newClientId("carried");
+    double carriedBefore = metrics.counter("tally.ingest.group.carried").count();
+
+    // The first group's raw insert waits on a lock while two requests gather behind the busy writer: the first
+    // group's settle carries their raw insert, one commit for both groups.
+    List<Response> answers = behindARawInsert(client, eventWithId(client, "first", "1"),
+        List.of(eventWithId(client, "second", "2"), eventWithId(client, "third", "3")));
+    assertThat(answers).extracting(Response::statusCode).containsExactly(201, 201, 201);
+    assertThat(metrics.counter("tally.ingest.group.carried").count()).isEqualTo(carriedBefore + 1);
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ? AND status = 'accepted'", client)).isEqualTo(3);
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(3);
+
+    // The same with a settle the database refuses: the carried requests are stored and answered all the same, the
+    // poisoned request alone gets the error and its raw row stays pending.
+    answers = behindARawInsert(client, SettleRefusal.event(client, "2024-03-01T00:00:00Z"),
+        List.of(eventWithId(client, "fourth", "4"), eventWithId(client, "first", "1")));
+    assertThat(answers).extracting(Response::statusCode).containsExactly(500, 201, 200);
+    assertThat(metrics.counter("tally.ingest.group.carried").count()).isEqualTo(carriedBefore + 2);
+    assertThat(answers.get(2).jsonPath().getString("status")).isEqualTo("duplicate");
+    assertThat(TestDb.query("SELECT status FROM raw_events WHERE client_id = ? AND payload->>'metric' = ?", client, SettleRefusal.METRIC))
+        .containsExactly(Map.of("status", "pending"));
+    assertThat(TestDb.count("SELECT count(*) FROM raw_events WHERE client_id = ?", client)).isEqualTo(6);
+    assertThat(TestDb.count("SELECT count(*) FROM events WHERE client_id = ?", client)).isEqualTo(4);
+    TestDb.update("UPDATE raw_events SET status = 'rejected', processed_at = now() WHERE client_id = ? AND status = 'pending'", client);
+  }
+
+  /**
+   * Sends {@code first} while raw_events is locked against inserts, so that the only writer's group waits in its raw
+   * insert, then {@code others}, which gather in the queue; releases the lock and returns the answers in that order.
+   */
+  private List<Response> behindARawInsert(String client, String first, List<String> others) throws Exception {
+    List<CompletableFuture<Response>> sent = new ArrayList<>();
+    try (Connection lock = TestDb.connect(); Statement sql = lock.createStatement()) {
+      lock.setAutoCommit(false);
+      sql.execute("LOCK TABLE raw_events IN SHARE MODE");
+      sent.add(send(first));
+      await("the writer waiting in its raw insert").atMost(TIMEOUT).pollInterval(Duration.ofMillis(20))
+          .until(() -> groupCommit.writing() == 1 && TestDb.count("SELECT count(*) FROM pg_stat_activity"
+              + " WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO raw_events%'") > 0);
+      for (String body : others) {
+        sent.add(send(body));
+      }
+      await("the requests gathered behind the busy writer").atMost(TIMEOUT).until(() -> groupCommit.queuedEvents() == others.size());
+      lock.rollback();
+    }
+    List<Response> answers = new ArrayList<>();
+    for (CompletableFuture<Response> answer : sent) {
+      answers.add(answer.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+    }
+    return answers;
+  }
+
   /** Sends the bodies while the only writer is held busy, so that they all go out in the one next group. */
   private List<Response> inOneGroup(String client, List<String> bodies) throws Exception {
     List<CompletableFuture<Response>> sent = new ArrayList<>();
@@ -157,7 +212,7 @@ class GroupCommitTest {
   private void awaitWriting() {
     await("the writer waiting in its settle").atMost(TIMEOUT).pollInterval(Duration.ofMillis(20))
         .until(() -> groupCommit.writing() == 1 && TestDb.count("SELECT count(*) FROM pg_stat_activity"
-            + " WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT * FROM tally_settle%'") > 0);
+            + " WHERE wait_event_type = 'Lock' AND query LIKE '%tally_settle(%'") > 0);
   }
 
   private static CompletableFuture<Response> send(String body) {

@@ -54,7 +54,7 @@ class PipelineFaultsTest {
       awaitBackendWaitingOnEventsInsert();
       // Every backend stuck on the events insert: ours (and, should it be running, a recovery run that just retries).
       long terminated = TestDb.count("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-          + "WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT * FROM tally_settle%'");
+          + "WHERE wait_event_type = 'Lock' AND query LIKE '%tally_settle(%'");
       assertThat(terminated).isPositive();
       lock.rollback();
     }
@@ -107,7 +107,7 @@ class PipelineFaultsTest {
       run = recovery.recover(Duration.ZERO, 500, 20).subscribeAsCompletionStage().toCompletableFuture();
       awaitBackendWaitingOnEventsInsert();
       TestDb.count("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-          + "WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT * FROM tally_settle%'");
+          + "WHERE wait_event_type = 'Lock' AND query LIKE '%tally_settle(%'");
       lock.rollback();
     }
 
@@ -121,6 +121,6 @@ class PipelineFaultsTest {
 
   static void awaitBackendWaitingOnEventsInsert() {
     await("a request waiting on the events insert").atMost(TIMEOUT).pollInterval(Duration.ofMillis(20))
-        .until(() -> TestDb.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT * FROM tally_settle%'") > 0);
+        .until(() -> TestDb.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%tally_settle(%'") > 0);
   }
 }
