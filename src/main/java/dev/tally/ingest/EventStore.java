@@ -24,7 +24,8 @@ import java.util.Map;
 /**
  * The write path's statements, and the only place that writes events: raw rows first (committed on their own), then
  * the canonical events and final raw statuses in one statement ({@code tally_settle}, V7). Each step is one round trip
- * whatever the number of events: requests share them ({@link GroupCommit}). {@code INSERT ... ON CONFLICT DO NOTHING}
+ * whatever the number of events: requests share them ({@link GroupCommit}), and a settle may carry the next group's
+ * raw insert ({@link #settleCarrying}). {@code INSERT ... ON CONFLICT DO NOTHING}
  * on (client_id, fingerprint) decides duplicates.
  */
 @ApplicationScoped

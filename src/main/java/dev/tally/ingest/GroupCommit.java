@@ -38,7 +38,9 @@ import org.jboss.logging.Logger;
  * <p>A request that finds a writer free goes out at once, with whatever waits: a lone request never waits for company.
  * While every writer ({@code tally.ingest.group-commit.writers}) is busy, requests gather; the group goes out when a
  * writer frees up, when it holds {@code max-events}, or when its first request has waited {@code max-wait}. Requests
- * are never split: one request's elements are in one group.
+ * are never split: one request's elements are in one group. When requests are waiting by the time a group's settle
+ * goes out, the settle carries their raw insert (one statement, one commit for both), and the writer then goes on with
+ * them: a busy writer pays one commit per group instead of two.
  *
  * <p>Every guarantee of a request written alone holds for each member. Raw rows commit first, then the settle; a
  * member is answered only after both committed. Duplicates, within a request and across the members of a group, are
@@ -206,7 +208,7 @@ public class GroupCommit {
 
   private void start(List<Member> group) {
     record(group);
-    run(events(group), () -> together(group, this::storeRaw).flatMap(this::settleAndCarry));
+    run(group, events(group), () -> together(group, this::storeRaw).flatMap(this::settleAndCarry));
   }
 
   private void record(List<Member> group) {
@@ -222,7 +224,7 @@ public class GroupCommit {
    * Runs a group's steps on this writer; {@code accounted} is how many events it holds in the writing count. When the
    * group's settle carried the next group's raw rows, the writer goes on with that group; otherwise it is freed.
    */
-  private void run(int accounted, Supplier<Uni<? extends Carried>> steps) {
+  private void run(List<Member> group, int accounted, Supplier<Uni<? extends Carried>> steps) {
     Uni.createFrom().<Carried>deferred(steps)
         .subscribe().with(carried -> {
           if (carried.stored().isEmpty()) {
@@ -230,10 +232,11 @@ public class GroupCommit {
             return;
           }
           handedOver(accounted);
-          run(carried.taken(), () -> settleAndCarry(carried.stored()));
+          run(carried.stored(), carried.taken(), () -> settleAndCarry(carried.stored()));
         }, failure -> {
           // Every step answers its members itself; a failure here is a bug in this class, not in a member.
-          LOG.errorf(failure, "A group failed outside its statements");
+          LOG.errorf(failure, "A group of %d requests failed outside its statements", group.size());
+          group.forEach(m -> m.reply().fail(failure));
           finished(accounted);
         });
   }
