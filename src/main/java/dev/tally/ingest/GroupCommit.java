@@ -168,27 +168,13 @@ public class GroupCommit {
   private List<List<Member>> closeGroups(TallyConfig.GroupCommit settings, List<Member> late) {
     List<List<Member>> groups = new ArrayList<>(1);
     long maxWaitNanos = settings.maxWait().toNanos();
-    long expiredBefore = System.nanoTime() - config.ingest().requestDeadline().toNanos();
-    while (!waiting.isEmpty() && waiting.peek().arrived() - expiredBefore < 0) {
-      Member gone = waiting.poll();
-      waitingEvents -= gone.size();
-      late.add(gone);
-    }
+    dropExpired(late);
     while (!waiting.isEmpty()
         && (writing < settings.writers()
             || waitingEvents >= settings.maxEvents()
             || System.nanoTime() - waiting.peek().arrived() >= maxWaitNanos)) {
-      List<Member> group = new ArrayList<>();
-      int events = 0;
-      while (!waiting.isEmpty() && (group.isEmpty() || events + waiting.peek().size() <= settings.maxEvents())) {
-        Member next = waiting.poll();
-        group.add(next);
-        events += next.size();
-      }
-      waitingEvents -= events;
-      writingEvents += events;
+      groups.add(takeGroup(settings));
       writing++;
-      groups.add(group);
     }
     if (!waiting.isEmpty() && timer == -1) {
       long due = Math.max(1, TimeUnit.NANOSECONDS.toMillis(maxWaitNanos - (System.nanoTime() - waiting.peek().arrived())));
@@ -204,6 +190,33 @@ public class GroupCommit {
       });
     }
     return groups;
+  }
+
+  /** Moves the requests that waited past tally.ingest.request-deadline (the oldest: at the head) to {@code late}. */
+  private void dropExpired(List<Member> late) {
+    long expiredBefore = System.nanoTime() - config.ingest().requestDeadline().toNanos();
+    while (!waiting.isEmpty() && waiting.peek().arrived() - expiredBefore < 0) {
+      Member gone = waiting.poll();
+      waitingEvents -= gone.size();
+      late.add(gone);
+    }
+  }
+
+  /**
+   * Takes the next group from a non-empty queue, oldest first: whole requests, at most max-events (one request with
+   * more is a group of its own). Its events move from the waiting count to the writing count.
+   */
+  private List<Member> takeGroup(TallyConfig.GroupCommit settings) {
+    List<Member> group = new ArrayList<>();
+    int events = 0;
+    while (!waiting.isEmpty() && (group.isEmpty() || events + waiting.peek().size() <= settings.maxEvents())) {
+      Member next = waiting.poll();
+      group.add(next);
+      events += next.size();
+    }
+    waitingEvents -= events;
+    writingEvents += events;
+    return group;
   }
 
   private void start(List<Member> group) {
@@ -241,10 +254,8 @@ public class GroupCommit {
         });
   }
 
-  private void handedOver(int events) {
-    synchronized (this) {
-      writingEvents -= events;
-    }
+  private synchronized void handedOver(int events) {
+    writingEvents -= events;
   }
 
   private void finished(int events) {
@@ -264,23 +275,11 @@ public class GroupCommit {
    * deadline): they move from the waiting count to the writing count of this writer.
    */
   private List<Member> carry() {
-    TallyConfig.GroupCommit settings = config.ingest().groupCommit();
-    List<Member> carried = new ArrayList<>();
+    List<Member> carried;
     List<Member> late = new ArrayList<>(0);
     synchronized (this) {
-      long expiredBefore = System.nanoTime() - config.ingest().requestDeadline().toNanos();
-      int events = 0;
-      while (!waiting.isEmpty() && (carried.isEmpty() || events + waiting.peek().size() <= settings.maxEvents())) {
-        Member next = waiting.poll();
-        waitingEvents -= next.size();
-        if (next.arrived() - expiredBefore < 0) {
-          late.add(next);
-        } else {
-          carried.add(next);
-          events += next.size();
-        }
-      }
-      writingEvents += events;
+      dropExpired(late);
+      carried = waiting.isEmpty() ? List.of() : takeGroup(config.ingest().groupCommit());
     }
     expire(late);
     if (!carried.isEmpty()) {
