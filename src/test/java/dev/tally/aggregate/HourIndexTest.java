@@ -6,16 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.tally.platform.SqlFilter;
 import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusTest;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import io.vertx.mutiny.sqlclient.Tuple;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +30,7 @@ class HourIndexTest {
   @Test
   void oneClientsHoursOverARangeAreAnIndexOnlyScan() throws SQLException {
     SqlFilter filter = new SqlFilter().and("client_id = %s", WEEK.clientId());
-    String sql = inlined(AggregateSql.rows(WEEK, filter, filter.bind(1001)), filter);
+    String sql = TestDb.inlined(AggregateSql.rows(WEEK, filter, filter.bind(1001)), filter.params());
     assertThat(sql).contains("FROM aggregate_hours");
     // Under Citus the worker plans the shard's query: the setting must travel with it (a placeholder in PostgreSQL).
     // These rows are minutes old, so not yet all-visible as history is after autovacuum; packed in a few pages,
@@ -55,26 +50,13 @@ class HourIndexTest {
     // docs/citus.md asks for jit = off on the coordinator instead.
     assumeTrue(TestDb.unknownClient() == null, "plain PostgreSQL only: Citus estimates intermediate results at 1M rows");
     SqlFilter filter = new SqlFilter();
-    String sql = inlined(AggregateRepository.select(WEEK, filter, false), filter);
+    String sql = TestDb.inlined(AggregateRepository.select(WEEK, filter, false), filter.params());
     String plan = explained(sql, 0, "SET LOCAL jit_above_cost = 100000");
     Matcher top = Pattern.compile("cost=[0-9.]+\\.\\.([0-9.]+) rows=([0-9]+)").matcher(plan);
     assertThat(top.find()).as(plan).isTrue();
     assertThat(Long.parseLong(top.group(2))).as(plan).isLessThanOrEqualTo(1001);
     assertThat(Double.parseDouble(top.group(1))).as(plan).isLessThan(100000);
     assertThat(plan).doesNotContain("JIT");
-  }
-
-  /** The statement with its bound values written in as literals, so EXPLAIN can plan it. */
-  private static String inlined(String sql, SqlFilter filter) {
-    Tuple params = filter.params();
-    for (int i = params.size(); i >= 1; i--) {
-      Object value = params.getValue(i - 1);
-      String literal = value instanceof Integer ? value.toString()
-          : value instanceof OffsetDateTime ? "'" + value + "'::timestamptz" : "'" + value + "'";
-      sql = sql.replace("$" + i, literal);
-    }
-    assertThat(sql).doesNotContain("$");
-    return sql;
   }
 
   /**
@@ -84,27 +66,16 @@ class HourIndexTest {
    * another test or the refresher's consistency check could see.
    */
   private static String explained(String sql, int others, String... settings) throws SQLException {
-    StringBuilder plan = new StringBuilder();
-    try (Connection c = TestDb.connect(); Statement s = c.createStatement()) {
-      c.setAutoCommit(false);
-      try {
-        s.execute("INSERT INTO aggregate_hours (client_id, metric, bucket, event_count, amount_sum, amount_min, amount_max)"
-            + " SELECT CASE c WHEN 0 THEN '" + CLIENT + "' ELSE '" + CLIENT + "-other-' || c END, 'metric_' || m,"
-            + " timestamptz '2024-01-01' + h * interval '1 hour', 10, 100.5, 1, 20"
-            + " FROM generate_series(0, 90 * 24 - 1) h, generate_series(0, " + others + ") c, generate_series(0, 3) m ORDER BY h, c, m");
-        s.execute("ANALYZE aggregate_hours");
-        for (String setting : settings) {
-          s.execute(setting);
-        }
-        try (ResultSet rs = s.executeQuery("EXPLAIN " + sql)) {
-          while (rs.next()) {
-            plan.append(rs.getString(1)).append('\n');
-          }
-        }
-      } finally {
-        c.rollback();
+    return TestDb.rolledBack(s -> {
+      s.execute("INSERT INTO aggregate_hours (client_id, metric, bucket, event_count, amount_sum, amount_min, amount_max)"
+          + " SELECT CASE c WHEN 0 THEN '" + CLIENT + "' ELSE '" + CLIENT + "-other-' || c END, 'metric_' || m,"
+          + " timestamptz '2024-01-01' + h * interval '1 hour', 10, 100.5, 1, 20"
+          + " FROM generate_series(0, 90 * 24 - 1) h, generate_series(0, " + others + ") c, generate_series(0, 3) m ORDER BY h, c, m");
+      s.execute("ANALYZE aggregate_hours");
+      for (String setting : settings) {
+        s.execute(setting);
       }
-    }
-    return plan.toString();
+      return TestDb.lines(s, "EXPLAIN " + sql) + "\n";
+    });
   }
 }

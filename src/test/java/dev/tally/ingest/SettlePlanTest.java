@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusTest;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -32,43 +30,39 @@ class SettlePlanTest {
     assumeTrue(TestDb.unknownClient() == null, "plain PostgreSQL only: under Citus the coordinator plans the settle");
     List<String> plans = new ArrayList<>();
     // Raw rows inserted and settled in a transaction that is rolled back: nothing another test could see.
-    try (Connection c = TestDb.connect(); Statement s = c.createStatement()) {
-      c.setAutoCommit(false);
-      try {
-        s.execute("SET LOCAL seq_page_cost = 0.001");
-        s.execute("SET LOCAL random_page_cost = 1000000");
-        s.execute("SET LOCAL cpu_index_tuple_cost = 1000");
-        s.execute("LOAD 'auto_explain'");
-        s.execute("SET LOCAL auto_explain.log_min_duration = 0");
-        s.execute("SET LOCAL auto_explain.log_nested_statements = on");
-        s.execute("SET LOCAL client_min_messages = log");
-        // Past the plan cache's five custom plans, so a call that still planned per call would show it too.
-        for (int call = 0; call < 7; call++) {
-          List<Long> ids = new ArrayList<>();
-          try (ResultSet rs = s.executeQuery("INSERT INTO raw_events (client_id, payload, status) VALUES ('" + CLIENT
-              + "', '{}', 'pending'), ('" + CLIENT + "', '{}', 'pending') RETURNING id")) {
-            while (rs.next()) {
-              ids.add(rs.getLong(1));
-            }
-          }
-          s.clearWarnings();
-          try (ResultSet rs = s.executeQuery("""
-              SELECT count(*) FROM tally_settle(ARRAY[%3$d, %4$d], ARRAY['%1$s', '%1$s'], ARRAY['fp-%2$d-a', 'fp-%2$d-b'],
-                ARRAY[NULL, NULL]::text[], ARRAY['m', 'm'], ARRAY['1', '2'],
-                ARRAY['2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z'], ARRAY[NULL, NULL]::text[], ARRAY[0, 0])"""
-              .formatted(CLIENT, call, ids.get(0), ids.get(1)))) {
-            rs.next();
-            assertThat(rs.getLong(1)).isEqualTo(2);
-          }
-          for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
-            plans.add(w.getMessage());
+    TestDb.rolledBack(s -> {
+      s.execute("SET LOCAL seq_page_cost = 0.001");
+      s.execute("SET LOCAL random_page_cost = 1000000");
+      s.execute("SET LOCAL cpu_index_tuple_cost = 1000");
+      s.execute("LOAD 'auto_explain'");
+      s.execute("SET LOCAL auto_explain.log_min_duration = 0");
+      s.execute("SET LOCAL auto_explain.log_nested_statements = on");
+      s.execute("SET LOCAL client_min_messages = log");
+      // Past the plan cache's five custom plans, so a call that still planned per call would show it too.
+      for (int call = 0; call < 7; call++) {
+        List<Long> ids = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery("INSERT INTO raw_events (client_id, payload, status) VALUES ('" + CLIENT
+            + "', '{}', 'pending'), ('" + CLIENT + "', '{}', 'pending') RETURNING id")) {
+          while (rs.next()) {
+            ids.add(rs.getLong(1));
           }
         }
-        s.execute("RESET client_min_messages");
-      } finally {
-        c.rollback();
+        s.clearWarnings();
+        try (ResultSet rs = s.executeQuery("""
+            SELECT count(*) FROM tally_settle(ARRAY[%3$d, %4$d], ARRAY['%1$s', '%1$s'], ARRAY['fp-%2$d-a', 'fp-%2$d-b'],
+              ARRAY[NULL, NULL]::text[], ARRAY['m', 'm'], ARRAY['1', '2'],
+              ARRAY['2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z'], ARRAY[NULL, NULL]::text[], ARRAY[0, 0])"""
+            .formatted(CLIENT, call, ids.get(0), ids.get(1)))) {
+          rs.next();
+          assertThat(rs.getLong(1)).isEqualTo(2);
+        }
+        for (SQLWarning w = s.getWarnings(); w != null; w = w.getNextWarning()) {
+          plans.add(w.getMessage());
+        }
       }
-    }
+      s.execute("RESET client_min_messages");
+      return null;
+    });
     List<String> settle = plans.stream().filter(p -> p.contains("raw_events r") || p.contains("Insert on events")).toList();
     assertThat(settle).as("the settle's statements, as auto_explain logged them").hasSizeGreaterThanOrEqualTo(7 * 3);
     assertThat(settle).allSatisfy(plan -> assertThat(plan)

@@ -6,12 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.tally.platform.SqlFilter;
 import dev.tally.support.TestDb;
 import io.quarkus.test.junit.QuarkusTest;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,59 +23,27 @@ class RawListingPlanTest {
   @Test
   void aClientsNewestRowsOfEveryStatusAreShortIndexRangesMergedNewestFirst() throws SQLException {
     assumeTrue(TestDb.unknownClient() == null, "plain PostgreSQL only: Citus plans the shards' queries on the workers");
-    try (Connection c = TestDb.connect(); Statement s = c.createStatement()) {
-      c.setAutoCommit(false);
-      try {
-        // Half accepted, some of every other status, interleaved in id order with the other clients' rows.
-        s.execute("INSERT INTO raw_events (client_id, payload, status)"
-            + " SELECT CASE WHEN i % 20 = 0 THEN '" + CLIENT + "' ELSE '" + CLIENT + "-other-' || (i % 20) END, '{}',"
-            + " (ARRAY['accepted', 'accepted', 'accepted', 'accepted', 'duplicate', 'rejected', 'conflict', 'unparseable',"
-            + "  'pending', 'accepted'])[1 + (i / 20) % 10]"
-            + " FROM generate_series(1, 200000) i");
-        s.execute("ANALYZE raw_events");
-        long newest = one(s, "SELECT max(id) FROM raw_events WHERE client_id = '" + CLIENT + "'");
+    TestDb.rolledBack(s -> {
+      // Half accepted, some of every other status, interleaved in id order with the other clients' rows.
+      s.execute("INSERT INTO raw_events (client_id, payload, status)"
+          + " SELECT CASE WHEN i % 20 = 0 THEN '" + CLIENT + "' ELSE '" + CLIENT + "-other-' || (i % 20) END, '{}',"
+          + " (ARRAY['accepted', 'accepted', 'accepted', 'accepted', 'duplicate', 'rejected', 'conflict', 'unparseable',"
+          + "  'pending', 'accepted'])[1 + (i / 20) % 10]"
+          + " FROM generate_series(1, 200000) i");
+      s.execute("ANALYZE raw_events");
+      long newest = Long.parseLong(TestDb.lines(s, "SELECT max(id) FROM raw_events WHERE client_id = '" + CLIENT + "'"));
 
-        for (Long after : new Long[] {null, newest - 40000}) {
-          SqlFilter filter = new SqlFilter().and("client_id = %s", CLIENT).and("id < %s", after);
-          String sql = inlined(EventQueries.everyStatusNewestFirst(filter, filter.bind(51)), filter);
+      for (Long after : new Long[] {null, newest - 40000}) {
+        SqlFilter filter = new SqlFilter().and("client_id = %s", CLIENT).and("id < %s", after);
+        String sql = TestDb.inlined(EventQueries.everyStatusNewestFirst(filter, filter.bind(51)), filter.params());
 
-          String plan = lines(s, "EXPLAIN " + sql);
-          assertThat(plan).as(plan).contains("raw_events_client_status_idx").doesNotContain("Seq Scan");
-          assertThat(lines(s, sql)).as("the newest 51 of the client's rows, newest first").isEqualTo(lines(s,
-              "SELECT id FROM raw_events WHERE client_id = '" + CLIENT + "'" + (after == null ? "" : " AND id < " + after)
-                  + " ORDER BY id DESC LIMIT 51"));
-        }
-      } finally {
-        c.rollback();
+        String plan = TestDb.lines(s, "EXPLAIN " + sql);
+        assertThat(plan).as(plan).contains("raw_events_client_status_idx").doesNotContain("Seq Scan");
+        assertThat(TestDb.lines(s, sql)).as("the newest 51 of the client's rows, newest first").isEqualTo(TestDb.lines(s,
+            "SELECT id FROM raw_events WHERE client_id = '" + CLIENT + "'" + (after == null ? "" : " AND id < " + after)
+                + " ORDER BY id DESC LIMIT 51"));
       }
-    }
-  }
-
-  /** The statement with its bound values written in as literals, so EXPLAIN can plan it. */
-  private static String inlined(String sql, SqlFilter filter) {
-    var params = filter.params();
-    for (int i = params.size(); i >= 1; i--) {
-      Object value = params.getValue(i - 1);
-      sql = sql.replace("$" + i, value instanceof String ? "'" + value + "'" : value.toString());
-    }
-    assertThat(sql).doesNotContain("$");
-    return sql;
-  }
-
-  private static long one(Statement s, String sql) throws SQLException {
-    try (ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
-  private static String lines(Statement s, String sql) throws SQLException {
-    List<String> lines = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery(sql)) {
-      while (rs.next()) {
-        lines.add(rs.getString(1));
-      }
-    }
-    return String.join("\n", lines);
+      return null;
+    });
   }
 }

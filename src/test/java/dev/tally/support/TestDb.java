@@ -1,10 +1,13 @@
 package dev.tally.support;
 
+import io.vertx.mutiny.sqlclient.Tuple;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,6 +73,53 @@ public final class TestDb {
     } catch (SQLException e) {
       throw new IllegalStateException(sql, e);
     }
+  }
+
+  /** Work on one statement of a connection, for {@link #rolledBack}. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T on(Statement statement) throws SQLException;
+  }
+
+  /**
+   * What {@code work} returns, run in a transaction that is then rolled back: rows it writes (a plan test's data, say)
+   * are never seen by another test or by the refresher's consistency check.
+   */
+  public static <T> T rolledBack(Work<T> work) throws SQLException {
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      try {
+        return work.on(s);
+      } finally {
+        c.rollback();
+      }
+    }
+  }
+
+  /** The first column of every row of {@code sql}, a line each (EXPLAIN's text, say). */
+  public static String lines(Statement statement, String sql) throws SQLException {
+    List<String> lines = new ArrayList<>();
+    try (ResultSet rs = statement.executeQuery(sql)) {
+      while (rs.next()) {
+        lines.add(rs.getString(1));
+      }
+    }
+    return String.join("\n", lines);
+  }
+
+  /** {@code sql} with its bound values ($1, $2, ...) written in as literals, so that EXPLAIN can plan it. */
+  public static String inlined(String sql, Tuple params) {
+    for (int i = params.size(); i >= 1; i--) {
+      Object value = params.getValue(i - 1);
+      String literal = value instanceof Number ? value.toString()
+          : value instanceof OffsetDateTime ? "'" + value + "'::timestamptz"
+          : "'" + value.toString().replace("'", "''") + "'";
+      sql = sql.replace("$" + i, literal);
+    }
+    if (sql.contains("$")) {
+      throw new AssertionError("a placeholder left in " + sql);
+    }
+    return sql;
   }
 
   /**
